@@ -1,0 +1,1 @@
+hv-asm-y += boot/entry.asm boot/isr.asm

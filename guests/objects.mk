@@ -1,0 +1,3 @@
+# Guests are built here once the partition layer exists.
+guests:
+.PHONY: guests

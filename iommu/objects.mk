@@ -1,0 +1,1 @@
+hv-c-y += $(wildcard iommu/*.c)

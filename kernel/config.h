@@ -1,0 +1,22 @@
+/* SPDX-License-Identifier: MIT */
+/* config.h: the hypervisor's global options, from its command line (documented in README.md). */
+#ifndef KERNEL_CONFIG_H
+#define KERNEL_CONFIG_H
+
+#include "kernel/cmdline.h"
+
+struct hv_config {
+	char log[CMDLINE_VAL_MAX];      /* log=err|warn|info|debug (default info) */
+	bool exit_on_panic;             /* exit_on_panic=1: panic ends QEMU (tests) */
+	char selftest[CMDLINE_VAL_MAX]; /* selftest=all|name[,name...] */
+	bool exit_when_done;            /* exit_when_done=1: end QEMU once nothing is left to run */
+	bool acpi_dump;                 /* acpi_dump=1: hex-dump every ACPI table (fixture capture) */
+	bool mbi_dump;                  /* mbi_dump=1: hex-dump the multiboot2 information */
+};
+
+extern struct hv_config hv_config;
+
+/* Parse the hypervisor command line into hv_config; returns the number of rejected words. */
+int config_parse(const char *cmdline);
+
+#endif

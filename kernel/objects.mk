@@ -1,0 +1,2 @@
+# Every .c in kernel/ is part of the hypervisor.
+hv-c-y += $(wildcard kernel/*.c)

@@ -1,0 +1,75 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: MIT
+"""run.py: run every test suite and end with one closing line "N passed, N failed".
+
+Suites: host unit tests (cmocka, TAP), the fuzz smoke run when built, and the
+QEMU/Bochs system tests (pytest). Exits non-zero if anything failed.
+"""
+import glob
+import os
+import re
+import subprocess
+import sys
+import time
+import xml.etree.ElementTree as ET
+
+ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), ".."))
+BUILD = os.path.join(ROOT, "build")
+
+
+def run_unit():
+    passed = failed = 0
+    for binary in sorted(glob.glob(os.path.join(BUILD, "unit", "test_*"))):
+        env = dict(os.environ, CMOCKA_MESSAGE_OUTPUT="TAP")
+        p = subprocess.run([binary], capture_output=True, text=True, env=env, timeout=300)
+        name = os.path.basename(binary)
+        ok = len(re.findall(r"^ok \d+", p.stdout, re.M))
+        bad = len(re.findall(r"^not ok \d+", p.stdout, re.M))
+        if p.returncode != 0 and bad == 0:
+            bad = 1  # crashed (sanitizer report) before or after its tests
+        passed += ok
+        failed += bad
+        status = "ok" if bad == 0 else "FAILED"
+        print("unit: %-28s %3d passed, %d failed  %s" % (name, ok, bad, status))
+        if bad:
+            sys.stdout.write(p.stdout + p.stderr)
+    return passed, failed
+
+
+def run_pytest(args):
+    junit = os.path.join(BUILD, "pytest.xml")
+    cmd = [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "-rfE",
+           "--junitxml=" + junit, os.path.join(ROOT, "tests", "qemu")]
+    try:
+        import xdist  # noqa: F401
+        cmd += ["-n", os.environ.get("TEST_JOBS", "2")]
+    except ImportError:
+        pass
+    cmd += args
+    print("system: " + " ".join(cmd[1:]), flush=True)
+    subprocess.run(cmd, cwd=ROOT)
+    if not os.path.exists(junit):
+        return 0, 1
+    root = ET.parse(junit).getroot()
+    suites = [root] if root.tag == "testsuite" else list(root)
+    total = sum(int(s.get("tests", 0)) for s in suites)
+    bad = sum(int(s.get("failures", 0)) + int(s.get("errors", 0)) for s in suites)
+    skipped = sum(int(s.get("skipped", 0)) for s in suites)
+    if skipped:
+        print("system: %d skipped (counted as neither passed nor failed)" % skipped)
+    return total - bad - skipped, bad
+
+
+def main():
+    start = time.monotonic()
+    args = sys.argv[1:]
+    up, uf = run_unit()
+    sp, sf = run_pytest(args)
+    passed, failed = up + sp, uf + sf
+    print("make test: %.0f s wall time" % (time.monotonic() - start))
+    print("%d passed, %d failed" % (passed, failed))
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
