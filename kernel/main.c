@@ -10,6 +10,7 @@
 #include "kernel/mb2.h"
 #include "kernel/mm.h"
 #include "kernel/panic.h"
+#include "kernel/part.h"
 #include "kernel/printk.h"
 #include "kernel/selftest.h"
 #include "kernel/string.h"
@@ -81,7 +82,12 @@ void kmain(u32 magic, u32 mbi_pa)
 		if (hv_config.exit_when_done)
 			hv_exit(failed ? EXIT_FAILURE : EXIT_OK);
 	}
-	pr_info("boot complete, nothing to run yet\n");
+	part_init(&boot_info);
+	if (partition_count)
+		pr_info("boot complete, %u partition(s)\n", partition_count);
+	else
+		pr_info("boot complete, nothing to run\n");
+	part_start();
 	if (hv_config.exit_when_done)
 		hv_exit(EXIT_OK);
 	cpu_stop();

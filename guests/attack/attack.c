@@ -1,0 +1,247 @@
+// SPDX-License-Identifier: MIT
+/*
+ * attack.c: the hostile guest of the isolation tests. mode= on its command
+ * line picks one misdeed (guests/README.md lists them); after a misdeed the
+ * hypervisor must have stopped or refused it, so anything printed afterwards
+ * that says FAILED is a hole. Modes that survive keep a heartbeat going.
+ */
+#include "guests/lib/guest.h"
+
+#define PATTERN 0x5061747465726e00ULL /* "Pattern\0"; each word holds PATTERN ^ its GPA */
+
+static void heartbeat_forever(void)
+{
+	u64 ms = 500;
+
+	arg_u64("beat", &ms);
+	for (u64 n = 1;; n++) {
+		delay_ms(ms);
+		printf("heartbeat %llu\n", n);
+	}
+}
+
+/* Touch a guest-physical address outside RAM (op=read|write|exec). */
+static int attack_npf(void)
+{
+	u64 gpa = 0x40000000;
+	char op[8] = "write";
+	volatile u64 *p;
+
+	arg_u64("addr", &gpa);
+	arg_str("op", op, sizeof(op));
+	if (map_identity(gpa, 1, false)) {
+		printf("attack: cannot map GPA 0x%llx\n", gpa);
+		return 1;
+	}
+	p = (volatile u64 *)gpa;
+	printf("attack: %s at GPA 0x%llx\n", op, gpa);
+	if (!strcmp(op, "read"))
+		printf("attack: FAILED: read 0x%llx\n", *p);
+	else if (!strcmp(op, "exec"))
+		((void (*)(void))gpa)();
+	else
+		*p = 0x6b636174746121ULL;
+	printf("attack: FAILED: the access to GPA 0x%llx went through\n", gpa);
+	return 1;
+}
+
+static int attack_triple(void)
+{
+	struct {
+		u16 limit;
+		u64 base;
+	} __attribute__((packed)) none = { 0, 0 };
+
+	printf("attack: triple fault\n");
+	/* No IDT: #UD cannot be delivered, nor the #GP and #DF that follow. */
+	__asm__ __volatile__("lidt %0; ud2" ::"m"(none));
+	printf("attack: FAILED: still running after a triple fault\n");
+	return 1;
+}
+
+static int attack_flood(void)
+{
+	for (u64 n = 0;; n++)
+		printf("flood %llu the quick brown fox jumps over the lazy dog\n", n);
+	return 0;
+}
+
+static int attack_ioport(void)
+{
+	u64 port = 0xf4, value = 0x01;
+	char op[8] = "write";
+
+	arg_u64("port", &port);
+	arg_u64("value", &value);
+	arg_str("op", op, sizeof(op));
+	printf("attack: %s port 0x%llx\n", op, port);
+	if (!strcmp(op, "read"))
+		printf("attack: FAILED: read 0x%x from port 0x%llx\n", inb((u16)port), port);
+	else
+		outb((u16)port, (u8)value);
+	printf("attack: FAILED: port 0x%llx access went through\n", port);
+	return 1;
+}
+
+struct hc_case {
+	u64 nr, a1, a2;
+	s64 want;
+};
+
+static bool hc_try(const struct hc_case *c)
+{
+	s64 r = hypercall(c->nr, c->a1, c->a2, 0);
+
+	if (r != c->want)
+		printf("hcall: FAILED: nr 0x%llx (0x%llx, 0x%llx) returned %lld, expected %lld\n", c->nr,
+		       c->a1, c->a2, r, c->want);
+	return r == c->want;
+}
+
+/* Bad numbers and arguments must come back refused; then a few thousand random ones. */
+static int attack_hcall(void)
+{
+	u64 ram = boot_info->ram_size, x = 0x9e3779b97f4a7c15ULL;
+	const struct hc_case cases[] = {
+		{ 0, 0, 0, -HV_ENOSYS },
+		{ HV_HC_COUNT, 0, 0, -HV_ENOSYS },
+		{ ~0ULL, 1, 2, -HV_ENOSYS },
+		{ 0x8000000000000001ULL, 0, 0, -HV_ENOSYS },
+		{ HV_HC_CONSOLE_WRITE, ram, 16, -HV_EFAULT },
+		{ HV_HC_CONSOLE_WRITE, ram - 8, 16, -HV_EFAULT },
+		{ HV_HC_CONSOLE_WRITE, ~0ULL - 4, 16, -HV_EFAULT },
+		{ HV_HC_CONSOLE_WRITE, 0xfee00000ULL, 4, -HV_EFAULT },
+		{ HV_HC_CONSOLE_WRITE, 0x1000, HV_CONSOLE_MAX + 1, -HV_EINVAL },
+		{ HV_HC_CONSOLE_WRITE, 0x1000, ~0ULL, -HV_EINVAL },
+		{ HV_HC_PART_INFO, ram, 64, -HV_EFAULT },
+		{ HV_HC_PART_INFO, ~0ULL - 8, 64, -HV_EFAULT },
+		{ HV_HC_PART_INFO, 0x1000, 0, -HV_EINVAL },
+		{ HV_HC_SHUTDOWN, 256, 0, -HV_EINVAL },
+		{ HV_HC_SHUTDOWN, ~0ULL, 0, -HV_EINVAL },
+	};
+	u32 ok = 0, n = 0;
+	struct hv_part_info info;
+
+	for (u32 i = 0; i < ARRAY_SIZE(cases); i++, n++)
+		ok += hc_try(&cases[i]);
+	for (u32 i = 0; i < 2000; i++, n++) {
+		struct hc_case c;
+
+		x ^= x << 13, x ^= x >> 7, x ^= x << 17; /* xorshift64 */
+		c = (struct hc_case){ HV_HC_COUNT + (x >> 8), x, x * 31, -HV_ENOSYS };
+		ok += hc_try(&c);
+	}
+	printf("hcall: %u of %u bad hypercalls refused as expected\n", ok, n);
+	if (hypercall(HV_HC_PART_INFO, (u64)&info, sizeof(info), 0) == sizeof(info) &&
+	    !strcmp(info.name, boot_info->name))
+		printf("hcall: part info works: %s vCPU %u on host CPU %u\n", info.name, info.vcpu,
+		       info.host_cpu);
+	hypercall(HV_HC_CONSOLE_WRITE, (u64)"hcall: console write works\n", 27, 0);
+	heartbeat_forever();
+	return 0;
+}
+
+/* Fill free RAM with a pattern the test reads from outside at the host-physical address. */
+static int attack_pattern(void)
+{
+	u64 start = (boot_info->image_end + 2 * MiB - 1) & ~(2 * MiB - 1), end = boot_info->ram_size;
+
+	for (u64 gpa = start; gpa < end; gpa += 8)
+		*(volatile u64 *)gpa = PATTERN ^ gpa;
+	printf("pattern: wrote GPA 0x%llx-0x%llx\n", start, end - 1);
+	heartbeat_forever();
+	return 0;
+}
+
+/* --- probe: CPUID and MSRs as the partition sees them --- */
+
+static u32 probe_msr;
+static u64 probe_val;
+
+static void probe_rdmsr(void *arg)
+{
+	(void)arg;
+	probe_val = rdmsr(probe_msr);
+}
+
+static void probe_wrmsr(void *arg)
+{
+	(void)arg;
+	wrmsr(probe_msr, probe_val);
+}
+
+static void probe_vmload(void *arg)
+{
+	(void)arg;
+	__asm__ __volatile__("vmload %%rax" ::"a"(0x1000ULL) : "memory");
+}
+
+static void probe_msr_access(const char *name, bool write, u32 msr, u64 val)
+{
+	int vec;
+
+	probe_msr = msr;
+	probe_val = val;
+	if (try_call(write ? probe_wrmsr : probe_rdmsr, NULL, &vec))
+		printf("probe: %s fault %d\n", name, vec);
+	else
+		printf("probe: %s ok 0x%llx\n", name, probe_val);
+}
+
+static int attack_probe(void)
+{
+	char sig[13];
+	u32 r[4];
+	int vec;
+
+	cpuid(1, 0, r);
+	printf("probe: cpuid1 ebx=0x%x ecx=0x%x edx=0x%x\n", r[1], r[2], r[3]);
+	cpuid(0x80000001, 0, r);
+	printf("probe: cpuid80000001 ecx=0x%x edx=0x%x\n", r[2], r[3]);
+	cpuid(0x8000000a, 0, r);
+	printf("probe: cpuid8000000a eax=0x%x ebx=0x%x edx=0x%x\n", r[0], r[1], r[3]);
+	cpuid(HV_CPUID_BASE, 0, r);
+	memcpy(sig, &r[1], 12);
+	sig[12] = '\0';
+	printf("probe: cpuid40000000 eax=0x%x sig=%s\n", r[0], sig);
+	probe_msr_access("rdmsr-efer", false, 0xc0000080, 0);
+	probe_msr_access("wrmsr-efer-svme", true, 0xc0000080, rdmsr(0xc0000080) | (1 << 12));
+	probe_msr_access("rdmsr-vm-hsave", false, 0xc0010117, 0);
+	probe_msr_access("wrmsr-vm-hsave", true, 0xc0010117, 0x1000);
+	probe_msr_access("wrmsr-apic-base", true, 0x1b, 0xfee00900);
+	probe_msr_access("wrmsr-mtrr-physbase0", true, 0x200, 0x6);
+	probe_msr_access("wrmsr-pat-good", true, 0x277, 0x0007040600070406ULL);
+	probe_msr_access("wrmsr-pat-bad", true, 0x277, 0x0007040600070402ULL);
+	probe_msr_access("rdmsr-pat", false, 0x277, 0);
+	if (try_call(probe_vmload, NULL, &vec))
+		printf("probe: vmload fault %d\n", vec);
+	else
+		printf("probe: vmload ok\n");
+	printf("probe: done\n");
+	heartbeat_forever();
+	return 0;
+}
+
+int main(void)
+{
+	static const struct {
+		const char *name;
+		int (*fn)(void);
+	} modes[] = {
+		{ "npf", attack_npf }, { "triple", attack_triple }, { "flood", attack_flood },
+		{ "ioport", attack_ioport }, { "hcall", attack_hcall }, { "pattern", attack_pattern },
+		{ "probe", attack_probe },
+	};
+	char mode[16] = "";
+	u64 delay = 0;
+
+	arg_str("mode", mode, sizeof(mode));
+	arg_u64("delay", &delay); /* let the other partitions show they run first */
+	printf("attack guest %s: mode %s\n", boot_info->name, mode[0] ? mode : "(none)");
+	delay_ms(delay);
+	for (u32 i = 0; i < ARRAY_SIZE(modes); i++)
+		if (!strcmp(mode, modes[i].name))
+			return modes[i].fn();
+	heartbeat_forever();
+	return 0;
+}

@@ -1,0 +1,259 @@
+// SPDX-License-Identifier: MIT
+/* part.c: partitions built from the boot modules, started on their CPUs, stopped alone. */
+#define LOG_TAG "part"
+#include "kernel/part.h"
+#include "kernel/config.h"
+#include "kernel/cpu.h"
+#include "kernel/format.h"
+#include "kernel/io.h"
+#include "kernel/loader.h"
+#include "kernel/mm.h"
+#include "kernel/panic.h"
+#include "kernel/printk.h"
+#include "kernel/string.h"
+
+struct partition *partitions[PLAN_MAX_PARTS];
+u32 partition_count;
+
+static struct part_config part_configs[PLAN_MAX_PARTS];
+static struct hv_boot_info part_bootinfo; /* built here, copied into the guest */
+
+/* Until the timer code calibrates the TSC, rate limits assume 2 GHz. */
+#define PART_TSC_GUESS_HZ 2000000000ULL
+static u64 part_tsc_khz;
+
+u64 part_now(void)
+{
+	return rdtsc();
+}
+
+u64 part_ticks_per_sec(void)
+{
+	return part_tsc_khz ? part_tsc_khz * 1000 : PART_TSC_GUESS_HZ;
+}
+
+static void part_uart_emit(void *ctx, const char *line, size_t len)
+{
+	struct partition *p = ctx;
+
+	/* A guest's console is not a log: shown at every log level. */
+	printk(LOG_ERR, "[%s] %.*s\n", p->name, (int)len, line);
+}
+
+void part_console_write(struct partition *p, const char *s, size_t len)
+{
+	u64 now = part_now();
+
+	spin_lock(&p->uart_lock);
+	for (size_t i = 0; i < len; i++)
+		vuart_putc(&p->uart, s[i], now);
+	spin_unlock(&p->uart_lock);
+}
+
+static bool part_all_stopped(void)
+{
+	for (u32 i = 0; i < partition_count; i++)
+		if (part_running(partitions[i]))
+			return false;
+	return true;
+}
+
+void part_stop(struct partition *p, const char *fmt, ...)
+{
+	int running = PART_RUNNING;
+	char why[192];
+	va_list ap;
+
+	if (!__atomic_compare_exchange_n(&p->state, &running, PART_STOPPED, false,
+					 __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE))
+		return; /* already stopped: one line per partition */
+	va_start(ap, fmt);
+	vsnformat(why, sizeof(why), fmt, ap);
+	va_end(ap);
+	spin_lock(&p->uart_lock);
+	vuart_flush(&p->uart, part_now());
+	spin_unlock(&p->uart_lock);
+	printk(LOG_ERR, "%s: stopped: %s\n", p->name, why);
+	/*
+	 * Its other vCPUs see the state at their next exit; with SMP they are
+	 * made to exit by an IPI (their CPUs intercept host interrupts).
+	 */
+	if (hv_config.exit_when_done && part_all_stopped()) {
+		pr_info("every partition has stopped; exit_when_done=1 ends the machine\n");
+		hv_exit(EXIT_OK);
+	}
+}
+
+/* Fill the boot-information page the guest finds at HV_GPA_BOOTINFO. */
+static void part_fill_bootinfo(const struct partition *p, u64 image_end, struct hv_boot_info *bi)
+{
+	memset(bi, 0, sizeof(*bi));
+	bi->magic = HV_BOOT_MAGIC;
+	bi->version = HV_BOOT_VERSION;
+	bi->size = sizeof(*bi);
+	memcpy(bi->name, p->name, sizeof(bi->name));
+	bi->part_id = p->id;
+	bi->cpu_count = p->vcpu_count;
+	bi->ram_size = p->ram_size;
+	bi->image_end = image_end;
+	bi->tsc_khz = part_tsc_khz;
+	bi->uart_port = VUART_BASE;
+	bi->hypercall_abi = HV_HC_ABI_VERSION;
+	strlcpy(bi->cmdline, p->cfg.args, sizeof(bi->cmdline));
+}
+
+/* RAM: 2 MiB aligned, zeroed, mapped 1:1 from guest-physical 0 by its nested table. */
+static int part_alloc_ram(struct partition *p)
+{
+	p->ram_hpa = phys_alloc(p->ram_size, PLAN_MEM_ALIGN);
+	if (!p->ram_hpa) {
+		part_err(p, "not started: no contiguous %llu MiB of RAM (%llu MiB free)\n",
+			 p->ram_size / MiB, mm_free_ram() / MiB);
+		return -ENOMEM;
+	}
+	p->ram = phys_to_virt(p->ram_hpa);
+	memset(p->ram, 0, p->ram_size);
+	if (gpmap_init(&p->gpm, vcpu_ops->nested_fmt, &mm_pt_mem) ||
+	    gpmap_map_ram(&p->gpm, 0, p->ram_hpa, p->ram_size)) {
+		part_err(p, "not started: no memory for its nested page table\n");
+		return -ENOMEM;
+	}
+	return 0;
+}
+
+static int part_load(struct partition *p, const struct boot_module *mod, u64 *entry, u64 *cr3)
+{
+	struct loader_image img;
+	const char *why = "";
+
+	if (mod->end <= mod->start ||
+	    loader_load_elf(phys_to_virt(mod->start), mod->end - mod->start, p->ram, p->ram_size,
+			    &img, &why)) {
+		part_err(p, "not started: bad guest image: %s\n",
+			 mod->end <= mod->start ? "empty module" : why);
+		return -ENOEXEC;
+	}
+	part_fill_bootinfo(p, img.image_end, &part_bootinfo);
+	if (loader_boot_setup(p->ram, p->ram_size, &part_bootinfo, cr3)) {
+		part_err(p, "not started: cannot build its boot page tables\n");
+		return -ENOMEM;
+	}
+	*entry = img.entry;
+	return 0;
+}
+
+static int part_create_vcpus(struct partition *p, u64 entry, u64 cr3)
+{
+	struct vcpu_state s;
+	u32 i = 0;
+
+	for (u32 cpu = 0; cpu < 64; cpu++) {
+		if (!(p->cfg.cpu_mask & BIT(cpu)))
+			continue;
+		loader_vcpu_state(i, entry, cr3, &s);
+		p->vcpus[i] = vcpu_create(p, i, cpu, &s);
+		if (!p->vcpus[i])
+			return -ENOMEM;
+		i++;
+	}
+	return 0;
+}
+
+static void part_free(struct partition *p)
+{
+	if (p->gpm.pt.root)
+		gpmap_destroy(&p->gpm);
+	if (p->ram_hpa)
+		phys_free(p->ram_hpa, p->ram_size);
+}
+
+static void part_create(const struct part_config *pc, const struct boot_module *mod)
+{
+	struct partition *p = kzalloc(sizeof(*p));
+	char cpulist[64];
+	u64 entry, cr3;
+
+	if (!p)
+		return;
+	p->id = partition_count;
+	p->cfg = *pc;
+	memcpy(p->name, pc->name, sizeof(p->name));
+	p->ram_size = pc->mem;
+	p->vcpu_count = plan_cpu_count(pc->cpu_mask);
+	p->log_rl = (struct ratelimit)RATELIMIT_INIT(10, 1000);
+	vuart_init(&p->uart, part_ticks_per_sec(), part_uart_emit, p);
+	if (part_alloc_ram(p) || part_load(p, mod, &entry, &cr3) || part_create_vcpus(p, entry, cr3)) {
+		part_free(p);
+		return;
+	}
+	plan_format_cpus(pc->cpu_mask, cpulist, sizeof(cpulist));
+	part_info(p, "%llu MiB RAM at host-physical 0x%llx-0x%llx, CPU %s, entry 0x%llx\n",
+		  p->ram_size / MiB, p->ram_hpa, p->ram_hpa + p->ram_size - 1, cpulist, entry);
+	partitions[partition_count++] = p;
+}
+
+static void part_machine(struct plan_machine *m)
+{
+	memset(m, 0, sizeof(*m));
+	for (u32 i = 0; i < MAX_CPUS; i++) {
+		if (cpus[i].online) {
+			m->online_mask |= BIT(i);
+			m->cpu_count++;
+		}
+	}
+	m->free_ram = mm_free_ram();
+	m->boot_cpu_fallback = m->cpu_count == 1;
+}
+
+void part_init(const struct boot_info *bi)
+{
+	u32 n = MIN(bi->mod_count, (u32)PLAN_MAX_PARTS);
+	struct plan_machine m;
+
+	if (n == 0)
+		return;
+	if (bi->mod_count > n)
+		pr_err("%u modules: only the first %u become partitions\n", bi->mod_count, n);
+	if (vcpu_select_backend()) {
+		pr_err("%u partition(s) not started\n", n);
+		return;
+	}
+	part_machine(&m);
+	if (m.boot_cpu_fallback)
+		pr_warn("only the boot CPU is online: it runs one vCPU itself (single-CPU fallback)\n");
+	for (u32 i = 0; i < n; i++)
+		plan_parse(bi->mods[i].cmdline, i, &part_configs[i]);
+	plan_assign(part_configs, n, &m);
+	for (u32 i = 0; i < n; i++)
+		if (part_configs[i].ok)
+			part_create(&part_configs[i], &bi->mods[i]);
+}
+
+/* The legacy 8259s deliver on vectors that are exceptions here: keep them masked. */
+static void part_mask_pic(void)
+{
+	outb(0x21, 0xff);
+	outb(0xa1, 0xff);
+}
+
+void part_start(void)
+{
+	struct vcpu *boot_vcpu = NULL;
+
+	part_mask_pic();
+	for (u32 i = 0; i < partition_count; i++) {
+		struct partition *p = partitions[i];
+
+		for (u32 j = 0; j < p->vcpu_count; j++) {
+			if (p->vcpus[j]->cpu == 0)
+				boot_vcpu = p->vcpus[j];
+			else
+				part_stop(p, "CPU %u cannot be started (no SMP support yet)",
+					  p->vcpus[j]->cpu);
+		}
+	}
+	if (boot_vcpu) {
+		part_info(boot_vcpu->part, "vCPU %u runs on the boot CPU\n", boot_vcpu->index);
+		vcpu_loop(boot_vcpu);
+	}
+}

@@ -1,0 +1,86 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * part.h: partitions: CPUs, a slice of RAM behind a nested page table, a
+ * virtual UART, and nothing else. Created once at boot from the GRUB modules;
+ * a misbehaving partition is stopped alone, its CPUs go idle.
+ */
+#ifndef KERNEL_PART_H
+#define KERNEL_PART_H
+
+#include "kernel/bootinfo.h"
+#include "kernel/gpmap.h"
+#include "kernel/plan.h"
+#include "kernel/printk.h"
+#include "kernel/spinlock.h"
+#include "kernel/vcpu.h"
+#include "kernel/vuart.h"
+
+enum part_state { PART_RUNNING = 0, PART_STOPPED = 1 };
+
+struct partition {
+	u32 id;                 /* 0-based, in module order */
+	char name[PLAN_NAME_MAX];
+	struct part_config cfg;
+	u8 *ram;                /* the hypervisor's pointer to guest-physical 0 */
+	paddr_t ram_hpa;        /* host-physical base of its RAM */
+	u64 ram_size;
+	struct gpmap gpm;
+	u32 vcpu_count;
+	struct vcpu *vcpus[HV_MAX_VCPUS];
+	struct vuart uart;
+	spinlock_t uart_lock;
+	int state;              /* enum part_state, changed atomically */
+	struct ratelimit log_rl; /* for lines the guest can trigger */
+	u64 refused_hypercalls;
+};
+
+/* Log lines about one partition carry its name as the tag: "p2: stopped: ...". */
+#define part_info(p, fmt, ...) printk(LOG_INFO, "%s: " fmt, (p)->name, ##__VA_ARGS__)
+#define part_err(p, fmt, ...)  printk(LOG_ERR, "%s: error: " fmt, (p)->name, ##__VA_ARGS__)
+
+extern struct partition *partitions[PLAN_MAX_PARTS];
+extern u32 partition_count;
+
+/*
+ * Plan, create and load every partition the boot modules describe: parse
+ * each module line, assign CPUs and RAM (kernel/plan.h), allocate and zero
+ * its RAM, build its nested page table, load its ELF and create its vCPUs.
+ * A partition that cannot be built is reported and skipped.
+ */
+void part_init(const struct boot_info *bi);
+
+/*
+ * Start every partition's vCPUs on their CPUs. Returns when the calling
+ * (boot) CPU has nothing of its own to run; in the single-CPU fallback it
+ * runs its vCPU and only returns once that partition stopped.
+ */
+void part_start(void);
+
+/*
+ * Stop p: print "<name>: stopped: <reason>" once, flush its console, make
+ * its vCPUs leave the guest and idle. Safe from any CPU, any number of times.
+ */
+void part_stop(struct partition *p, const char *fmt, ...) __printf(2, 3);
+
+static inline bool part_running(const struct partition *p)
+{
+	return __atomic_load_n(&p->state, __ATOMIC_ACQUIRE) == PART_RUNNING;
+}
+
+/*
+ * The hypervisor's pointer to guest-physical [gpa, gpa + len) if all of it is
+ * the partition's RAM, else NULL. Callers copy in before acting on the data.
+ */
+static inline void *part_gpa(const struct partition *p, u64 gpa, u64 len)
+{
+	return range_ok(gpa, len, p->ram_size) ? p->ram + gpa : NULL;
+}
+
+/* Write guest console output (the vUART's path, rate-limited, prefixed "[name] "). */
+void part_console_write(struct partition *p, const char *s, size_t len);
+
+/* The time base of rate limits: the TSC, and its ticks per second (a guess until calibrated). */
+u64 part_now(void);
+u64 part_ticks_per_sec(void);
+
+#endif

@@ -1,0 +1,298 @@
+// SPDX-License-Identifier: MIT
+/* plan.c: partition command lines and the static plan of CPUs and RAM; all input is untrusted. */
+#define LOG_TAG "part"
+#include "kernel/plan.h"
+#include "kernel/cmdline.h"
+#include "kernel/format.h"
+#include "kernel/printk.h"
+#include "kernel/string.h"
+
+static bool plan_name_char(char c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+	       c == '_' || c == '-';
+}
+
+static int plan_opt_name(const char *val, void *dst, const char **why)
+{
+	size_t n = strlen(val);
+
+	if (n == 0 || n >= PLAN_NAME_MAX) {
+		*why = "expected 1 to 15 characters";
+		return -EINVAL;
+	}
+	for (size_t i = 0; i < n; i++) {
+		if (!plan_name_char(val[i])) {
+			*why = "only letters, digits, '_' and '-' are allowed";
+			return -EINVAL;
+		}
+	}
+	memcpy(dst, val, n + 1);
+	return 0;
+}
+
+/* One list element "a" or "a-b" (len bytes at s) into *mask. */
+static int plan_cpu_range(const char *s, size_t len, u64 *mask)
+{
+	char buf[16];
+	const char *dash;
+	u64 lo, hi;
+
+	if (len == 0 || len >= sizeof(buf))
+		return -EINVAL;
+	memcpy(buf, s, len);
+	buf[len] = '\0';
+	dash = strchr(buf, '-');
+	if (dash)
+		buf[dash - buf] = '\0';
+	if (parse_u64(buf, &lo) || (dash ? parse_u64(dash + 1, &hi) : (hi = lo, 0)))
+		return -EINVAL;
+	if (lo > hi || hi >= 64)
+		return -ERANGE;
+	for (u64 c = lo; c <= hi; c++)
+		*mask |= BIT(c);
+	return 0;
+}
+
+/* "@1,3-4": exactly these host CPUs. */
+static int plan_cpu_list(const char *s, u64 *mask, const char **why)
+{
+	*mask = 0;
+	while (*s) {
+		const char *comma = strchr(s, ',');
+		size_t len = comma ? (size_t)(comma - s) : strlen(s);
+		int r = plan_cpu_range(s, len, mask);
+
+		if (r) {
+			*why = r == -ERANGE ? "CPU numbers are 0 to 63, ranges low-high"
+					    : "expected a list like @1,3-4";
+			return -EINVAL;
+		}
+		s += len + (comma ? 1 : 0);
+		if (comma && !*s) {
+			*why = "expected a list like @1,3-4";
+			return -EINVAL;
+		}
+	}
+	return 0;
+}
+
+/* cpus=N (a count, CPUs chosen by the plan) or cpus=@list (exactly these CPUs). */
+static int plan_opt_cpus(const char *val, void *dst, const char **why)
+{
+	struct part_config *pc = dst;
+	u64 n;
+
+	if (val[0] == '@') {
+		if (plan_cpu_list(val + 1, &pc->cpu_request, why))
+			return -EINVAL;
+		if (!pc->cpu_request) {
+			*why = "empty CPU list";
+			return -EINVAL;
+		}
+		pc->cpu_count = plan_cpu_count(pc->cpu_request);
+	} else {
+		if (parse_u64(val, &n) || n == 0) {
+			*why = "expected a count (cpus=2) or a list (cpus=@1,3-4)";
+			return -EINVAL;
+		}
+		pc->cpu_count = (u32)MIN(n, (u64)HV_MAX_VCPUS + 1);
+	}
+	if (pc->cpu_count > HV_MAX_VCPUS) {
+		*why = "at most 63 vCPUs per partition";
+		return -EINVAL;
+	}
+	return 0;
+}
+
+static int plan_opt_mem(const char *val, void *dst, const char **why)
+{
+	u64 *mem = dst;
+
+	if (cmdline_size(val, mem, why))
+		return -EINVAL;
+	if (*mem < PLAN_MEM_MIN || *mem > PLAN_MEM_MAX || !IS_ALIGNED(*mem, PLAN_MEM_ALIGN)) {
+		*why = "expected a multiple of 2M between 2M and 59G";
+		return -EINVAL;
+	}
+	return 0;
+}
+
+static bool plan_space(char c)
+{
+	return c == ' ' || c == '\t' || c == '\n' || c == '\r';
+}
+
+/*
+ * Split "[path] options [-- guest words]": copy the options into opts (at most
+ * optlen - 1 bytes) and the guest words into args. 0 or -E2BIG.
+ */
+static int plan_split(const char *s, char *opts, size_t optlen, char *args, size_t arglen)
+{
+	size_t n = 0;
+
+	while (plan_space(*s))
+		s++;
+	if (*s == '/' || *s == '(') /* GRUB puts the module's path first */
+		while (*s && !plan_space(*s))
+			s++;
+	args[0] = '\0';
+	for (const char *w = s; *w;) {
+		size_t len = 0;
+
+		while (plan_space(*w))
+			w++;
+		while (w[len] && !plan_space(w[len]))
+			len++;
+		if (len == 2 && w[0] == '-' && w[1] == '-') {
+			for (w += 2; plan_space(*w); w++)
+				;
+			if (strlcpy(args, w, arglen) >= arglen)
+				return -E2BIG;
+			break;
+		}
+		w += len;
+		n = (size_t)(w - s);
+	}
+	if (n >= optlen)
+		return -E2BIG;
+	memcpy(opts, s, n);
+	opts[n] = '\0';
+	return 0;
+}
+
+int plan_parse(const char *cmdline, u32 index, struct part_config *pc)
+{
+	const struct cmdline_opt opts[] = {
+		{ "name", plan_opt_name, pc->name, "partition name" },
+		{ "cpus", plan_opt_cpus, pc, "vCPU count or host CPU list" },
+		{ "mem", plan_opt_mem, &pc->mem, "RAM size" },
+	};
+	char tag[24], words[HV_CMDLINE_MAX];
+
+	memset(pc, 0, sizeof(*pc));
+	snformat(pc->name, sizeof(pc->name), "p%u", index + 1);
+	snformat(tag, sizeof(tag), "module %u", index + 1);
+	pc->module = index;
+	pc->cpu_count = 1;
+	pc->mem = PLAN_DEFAULT_MEM;
+	if (plan_split(cmdline, words, sizeof(words), pc->args, sizeof(pc->args))) {
+		printk(LOG_ERR, "%s: error: command line too long; partition not started\n", tag);
+		return -EINVAL;
+	}
+	if (cmdline_parse(words, opts, ARRAY_SIZE(opts), tag)) {
+		printk(LOG_ERR, "%s: error: partition %s not started (bad command line, see above)\n",
+		       tag, pc->name);
+		return -EINVAL;
+	}
+	pc->ok = true;
+	return 0;
+}
+
+void plan_format_cpus(u64 mask, char *buf, size_t len)
+{
+	size_t off = 0;
+
+	buf[0] = '\0';
+	for (int c = 0; c < 64 && off < len; c++) {
+		int end = c;
+
+		if (!(mask & BIT(c)))
+			continue;
+		while (end + 1 < 64 && (mask & BIT(end + 1)))
+			end++;
+		off += snformat(buf + off, len - off, end > c ? "%s%d-%d" : "%s%d", off ? "," : "",
+				c, end);
+		c = end;
+	}
+	if (!mask)
+		snformat(buf, len, "none");
+}
+
+static void plan_reject(struct part_config *pc, const char *fmt, ...) __printf(2, 3);
+
+static void plan_reject(struct part_config *pc, const char *fmt, ...)
+{
+	char msg[160];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnformat(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	printk(LOG_ERR, "%s: error: not started: %s\n", pc->name, msg);
+	pc->ok = false;
+}
+
+static void plan_check_names(struct part_config *pcs, u32 n)
+{
+	for (u32 i = 0; i < n; i++)
+		for (u32 j = 0; j < i && pcs[i].ok; j++)
+			if (pcs[j].ok && !strcmp(pcs[i].name, pcs[j].name))
+				plan_reject(&pcs[i], "name already used by module %u",
+					    pcs[j].module + 1);
+}
+
+static void plan_explicit_cpus(struct part_config *pc, u64 usable, u64 *used)
+{
+	char want[64], have[64];
+
+	if (pc->cpu_request & ~usable) {
+		plan_format_cpus(pc->cpu_request & ~usable, want, sizeof(want));
+		plan_format_cpus(usable, have, sizeof(have));
+		plan_reject(pc, "CPU %s not available to partitions (available: %s)", want, have);
+	} else if (pc->cpu_request & *used) {
+		plan_format_cpus(pc->cpu_request & *used, want, sizeof(want));
+		plan_reject(pc, "CPU %s already given to another partition", want);
+	} else {
+		pc->cpu_mask = pc->cpu_request;
+		*used |= pc->cpu_mask;
+	}
+}
+
+static void plan_counted_cpus(struct part_config *pc, u64 usable, u64 *used)
+{
+	u64 free = usable & ~*used, mask = 0;
+	u32 got = 0;
+
+	for (int c = 0; c < 64 && got < pc->cpu_count; c++) {
+		if (free & BIT(c)) {
+			mask |= BIT(c);
+			got++;
+		}
+	}
+	if (got < pc->cpu_count) {
+		plan_reject(pc, "asks for %u CPUs, %u free", pc->cpu_count,
+			    plan_cpu_count(free));
+		return;
+	}
+	pc->cpu_mask = mask;
+	*used |= mask;
+}
+
+u32 plan_assign(struct part_config *pcs, u32 n, const struct plan_machine *m)
+{
+	u64 usable = m->boot_cpu_fallback ? BIT(0) : (m->online_mask & ~BIT(0));
+	u64 used = 0, ram = m->free_ram;
+	u32 ok = 0;
+
+	plan_check_names(pcs, n);
+	for (u32 i = 0; i < n; i++)
+		if (pcs[i].ok && pcs[i].cpu_request)
+			plan_explicit_cpus(&pcs[i], usable, &used);
+	for (u32 i = 0; i < n; i++)
+		if (pcs[i].ok && !pcs[i].cpu_request)
+			plan_counted_cpus(&pcs[i], usable, &used);
+	for (u32 i = 0; i < n; i++) {
+		if (!pcs[i].ok)
+			continue;
+		if (pcs[i].mem > ram) {
+			plan_reject(&pcs[i], "asks for %llu MiB of RAM, %llu MiB free",
+				    pcs[i].mem / MiB, ram / MiB);
+			used &= ~pcs[i].cpu_mask; /* its CPUs stay idle */
+			continue;
+		}
+		ram -= pcs[i].mem;
+		ok++;
+	}
+	return ok;
+}

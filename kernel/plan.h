@@ -1,0 +1,70 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * plan.h: the partition plan: each GRUB module's command line parsed into a
+ * partition configuration, then checked against the machine (CPUs, RAM,
+ * names). Pure logic; README.md documents every key.
+ */
+#ifndef KERNEL_PLAN_H
+#define KERNEL_PLAN_H
+
+#include "kernel/hvabi.h"
+#include "kernel/types.h"
+
+#define PLAN_MAX_PARTS   16
+#define PLAN_NAME_MAX    HV_NAME_MAX
+#define PLAN_DEFAULT_MEM (32 * MiB)
+#define PLAN_MEM_ALIGN   (2 * MiB) /* so the nested tables use 2 MiB pages */
+#define PLAN_MEM_MIN     (2 * MiB)
+/* The loader's page-table area maps at most this much RAM. */
+#define PLAN_MEM_MAX     (((HV_GPA_PT_END - HV_GPA_PT_START) / PAGE_SIZE - 2) * GiB)
+
+/* One partition as its module line asks for it, and what the plan gave it. */
+struct part_config {
+	char name[PLAN_NAME_MAX];
+	u32 cpu_count;       /* requested number of vCPUs */
+	u64 cpu_request;     /* cpus=@list: exactly these host CPUs; 0 for a count */
+	u64 mem;             /* bytes */
+	char args[HV_CMDLINE_MAX]; /* the guest's command line (after "--") */
+	u32 module;          /* index of its GRUB module */
+	u64 cpu_mask;        /* host CPUs assigned by plan_assign() */
+	bool ok;             /* false: rejected (a line said why); never started */
+};
+
+/* The machine as the plan sees it. */
+struct plan_machine {
+	u32 cpu_count;       /* CPUs online, index 0 = the boot CPU */
+	u64 online_mask;     /* bit i: cpus[i] is online */
+	u64 free_ram;        /* bytes the RAM allocator could hand out */
+	bool boot_cpu_fallback; /* no other CPU online: the boot CPU may run one vCPU */
+};
+
+/*
+ * Parse one module command line ("[path] key=value ... [-- guest words]")
+ * into *pc, with defaults name=p<index+1>, cpus=1, mem=32M. Every problem is
+ * printed with the tag "module <index+1>"; returns 0 or -EINVAL (pc->ok false).
+ */
+int plan_parse(const char *cmdline, u32 index, struct part_config *pc);
+
+/*
+ * Check the plan against the machine and assign host CPUs: explicit lists
+ * first, then counts from the lowest free CPU. CPU 0 stays the hypervisor's
+ * unless boot_cpu_fallback. Duplicate names, unavailable or overlapping CPUs
+ * and RAM beyond what is free reject that partition (pc->ok = false, one line
+ * each); the rest keep theirs. Returns the number of partitions still ok.
+ */
+u32 plan_assign(struct part_config *pcs, u32 n, const struct plan_machine *m);
+
+/* Number of CPUs in a mask (no libgcc in the hypervisor, so no __builtin_popcount). */
+static inline u32 plan_cpu_count(u64 mask)
+{
+	u32 n = 0;
+
+	for (; mask; mask &= mask - 1)
+		n++;
+	return n;
+}
+
+/* Format a CPU mask as "1-2,5" into buf. */
+void plan_format_cpus(u64 mask, char *buf, size_t len);
+
+#endif

@@ -1,0 +1,187 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * vcpu.h: the vendor-neutral virtual CPU. Generic code creates vCPUs, loads an
+ * entry state, runs them and gets back decoded exits; one backend (AMD SVM in
+ * svm.c, Intel VMX in vmx.c) implements struct vcpu_ops and is the only code
+ * that knows the VMCB or VMCS. The backend is chosen at boot from CPUID.
+ */
+#ifndef KERNEL_VCPU_H
+#define KERNEL_VCPU_H
+
+#include "kernel/pagetable.h"
+#include "kernel/types.h"
+
+struct partition;
+
+/* General-purpose registers; the backend syncs RSP, RIP and RFLAGS with its control block. */
+struct vcpu_regs {
+	u64 rax, rbx, rcx, rdx, rsi, rdi, rbp;
+	u64 r8, r9, r10, r11, r12, r13, r14, r15;
+	u64 rsp, rip, rflags;
+};
+
+/*
+ * A segment register. attr holds the descriptor's attribute bits packed into
+ * 12 bits (descriptor bits 40-47 in attr 7:0, bits 52-55 in attr 11:8), the
+ * form the VMCB uses; attr 0 (P clear) marks an unusable segment.
+ */
+struct vcpu_seg {
+	u16 sel;
+	u16 attr;
+	u32 limit;
+	u64 base;
+};
+
+#define SEG_ATTR_CODE64 0xa9b /* P, S, execute/read accessed, L, G */
+#define SEG_ATTR_CODE32 0xc9b /* P, S, execute/read accessed, D, G */
+#define SEG_ATTR_DATA   0xc93 /* P, S, read/write accessed, B, G */
+#define SEG_ATTR_TSS64  0x08b /* P, busy 64-bit TSS */
+#define SEG_ATTR_LDT    0x082 /* P, LDT */
+
+struct vcpu_dtr {
+	u64 base;
+	u16 limit;
+};
+
+/* Architectural state a vCPU starts from (the loader fills it). */
+struct vcpu_state {
+	u64 cr0, cr3, cr4, efer;
+	struct vcpu_seg cs, ds, es, ss, fs, gs, tr, ldtr;
+	struct vcpu_dtr gdtr, idtr;
+	struct vcpu_regs regs;
+};
+
+/* Why the vCPU came back. Counted per vCPU (struct vcpu.exits). */
+enum vcpu_exit_reason {
+	VCPU_EXIT_NONE,       /* nothing to do: run again */
+	VCPU_EXIT_IRQ,        /* a host interrupt or NMI arrived; the host handles it */
+	VCPU_EXIT_CPUID,
+	VCPU_EXIT_MSR_READ,
+	VCPU_EXIT_MSR_WRITE,
+	VCPU_EXIT_IO,
+	VCPU_EXIT_HYPERCALL,
+	VCPU_EXIT_NPF,        /* nested page fault / EPT violation */
+	VCPU_EXIT_HLT,
+	VCPU_EXIT_INVD,       /* executed as a no-op: it would discard the host's cached writes */
+	VCPU_EXIT_BAD_INSN,   /* a virtualisation instruction the partition does not have: #UD */
+	VCPU_EXIT_SHUTDOWN,   /* triple fault */
+	VCPU_EXIT_INIT,
+	VCPU_EXIT_EXCEPTION,  /* an intercepted guest exception, reflected back */
+	VCPU_EXIT_ENTRY_FAILED,
+	VCPU_EXIT_UNKNOWN,    /* the backend could not decode it */
+	VCPU_EXIT_COUNT
+};
+
+struct vcpu_exit {
+	enum vcpu_exit_reason reason;
+	u8 insn_len;   /* length of the exiting instruction, 0 where unknown */
+	u8 cpl;        /* guest privilege level at the exit */
+	u64 hw_code;   /* the backend's raw exit code, for log lines */
+	union {
+		struct {
+			u32 index;
+			u64 value; /* writes: EDX:EAX */
+		} msr;
+		struct {
+			u16 port;
+			u8 size;   /* 1, 2 or 4 */
+			bool in;
+			bool string;
+			bool rep;
+		} io;
+		struct {
+			u64 gpa;
+			bool write;
+			bool exec;
+			bool present; /* a translation existed: a permission fault */
+		} npf;
+		struct {
+			u8 vector;
+			bool has_error;
+			u32 error;
+		} exc;
+		struct {
+			char why[96];
+		} fail;
+	};
+};
+
+/* An event to deliver at the next entry. */
+enum vcpu_event_type { VCPU_EVENT_EXCEPTION, VCPU_EVENT_IRQ, VCPU_EVENT_NMI };
+
+struct vcpu_event {
+	enum vcpu_event_type type;
+	u8 vector;
+	bool has_error;
+	u32 error;
+};
+
+/* Control and model-specific registers generic code may read or set. */
+enum vcpu_reg { VCPU_REG_CR0, VCPU_REG_CR3, VCPU_REG_CR4, VCPU_REG_EFER, VCPU_REG_PAT,
+		VCPU_REG_TSC_OFFSET };
+
+struct vcpu {
+	struct partition *part;
+	u32 index;       /* vCPU number inside its partition */
+	u32 cpu;         /* the host CPU (cpus[] index) it runs on */
+	struct vcpu_regs regs;
+	bool halted;
+	u64 mtrr_def_type; /* emulated IA32_MTRR_DEF_TYPE */
+	u64 exits[VCPU_EXIT_COUNT];
+	u64 exits_total;
+	void *backend;   /* the backend's own state (VMCB, VMCS, ...) */
+};
+
+/* A backend. Every function runs on the CPU that owns the vCPU, except create. */
+struct vcpu_ops {
+	const char *name;
+	const struct pt_fmt *nested_fmt; /* nested page-table format (NPT or EPT) */
+	/*
+	 * Check that the boot CPU can run the backend and set up what every vCPU
+	 * shares (permission maps). 0, or -ENODEV with *why naming what is missing.
+	 */
+	int (*init)(const char **why);
+	/* Turn virtualisation on for the calling CPU (EFER.SVME / VMXON). 0 or -errno. */
+	int (*cpu_enable)(void);
+	/* Allocate the control block: nested root, tag (ASID/VPID, never 0), entry state. */
+	int (*create)(struct vcpu *v, paddr_t nested_root, u32 tag, const struct vcpu_state *s);
+	/* Enter the guest until the next exit and decode it into *e. */
+	void (*run)(struct vcpu *v, struct vcpu_exit *e);
+	/* Queue an event for the next entry. */
+	void (*inject)(struct vcpu *v, const struct vcpu_event *ev);
+	u64 (*get)(struct vcpu *v, enum vcpu_reg r);
+	void (*set)(struct vcpu *v, enum vcpu_reg r, u64 val);
+	/* The nested tables changed: flush cached translations before the next entry. */
+	void (*nested_flush)(struct vcpu *v);
+	/* Print the guest state (one partition is being stopped). */
+	void (*dump)(struct vcpu *v);
+};
+
+/* The backends in order of preference (kernel/vcpu_backends.c). */
+extern const struct vcpu_ops *const vcpu_backends[];
+extern const unsigned int vcpu_backend_count;
+
+/* The backend in use, NULL when this machine cannot run partitions. */
+extern const struct vcpu_ops *vcpu_ops;
+
+/* Pick the backend from CPUID; logs which one. 0, or -ENODEV when none fits. */
+int vcpu_select_backend(void);
+
+/* Allocate a vCPU of partition p that will run on host CPU `cpu`. NULL on failure (logged). */
+struct vcpu *vcpu_create(struct partition *p, u32 index, u32 cpu, const struct vcpu_state *s);
+
+/* Run v on the calling CPU until its partition stops; then return. */
+void vcpu_loop(struct vcpu *v);
+
+static inline void vcpu_inject(struct vcpu *v, const struct vcpu_event *ev)
+{
+	vcpu_ops->inject(v, ev);
+}
+
+/* Inject a hardware exception (#GP = 13, #UD = 6, ...). */
+void vcpu_inject_exception(struct vcpu *v, u8 vector, bool has_error, u32 error);
+
+/* Name of an exit reason, for logs. */
+const char *vcpu_exit_name(enum vcpu_exit_reason r);
+
+#endif
