@@ -3,6 +3,7 @@
 #include "kernel/pagetable.h"
 
 #define PTE_ADDR_MASK GENMASK(51, 12)
+#define PTE_PA_MAX    GENMASK(51, 0) /* 52-bit physical addresses */
 
 static u64 *pt_table(const struct pagetable *pt, paddr_t pa)
 {
@@ -74,11 +75,17 @@ static u64 *pt_descend(struct pagetable *pt, u64 *e, int level)
 	return t;
 }
 
-static void pt_set_leaf(struct pagetable *pt, u64 *e, int level, paddr_t pa, u32 perms)
+/*
+ * Replace *e with `val`, then free the table it pointed to, if any: the entry
+ * stops naming the old subtree before its pages go back to the pool.
+ */
+static void pt_replace(struct pagetable *pt, u64 *e, int level, u64 val)
 {
-	if (level > 1 && pt->fmt->present(*e) && !pt->fmt->is_leaf(*e, level))
-		pt_free_tree(pt, *e & PTE_ADDR_MASK, level - 1);
-	*e = pt->fmt->leaf(pa, perms, level);
+	u64 old = *e;
+
+	*e = val;
+	if (level > 1 && pt->fmt->present(old) && !pt->fmt->is_leaf(old, level))
+		pt_free_tree(pt, old & PTE_ADDR_MASK, level - 1);
 }
 
 /* Largest level whose page fits at va/pa within the remaining size. */
@@ -102,7 +109,8 @@ static int pt_map_one(struct pagetable *pt, u64 va, paddr_t pa, int leaf_level, 
 		if (!t)
 			return -ENOMEM;
 	}
-	pt_set_leaf(pt, &t[pt_index(va, leaf_level)], leaf_level, pa, perms);
+	pt_replace(pt, &t[pt_index(va, leaf_level)], leaf_level,
+		   pt->fmt->leaf(pa, perms, leaf_level));
 	return 0;
 }
 
@@ -112,10 +120,16 @@ static bool pt_args_ok(u64 va, u64 size)
 	       va + size - 1 >= va && va + size - 1 < BIT(48);
 }
 
+/* Every format can express R, RW, RX and RWX; nothing without R. */
+static bool pt_perms_ok(u32 perms)
+{
+	return (perms & PT_R) && !(perms & ~(PT_RWX | PT_UC));
+}
+
 int pt_map(struct pagetable *pt, u64 va, paddr_t pa, u64 size, u32 perms)
 {
 	if (!pt_args_ok(va, size) || !IS_ALIGNED(pa, PAGE_SIZE) || pa + size - 1 < pa ||
-	    pa + size - 1 > PTE_ADDR_MASK)
+	    pa + size - 1 > PTE_PA_MAX || !pt_perms_ok(perms))
 		return -EINVAL;
 	while (size) {
 		int level = pt_fit_level(pt, va, pa, size);
@@ -152,8 +166,7 @@ static int pt_unmap_level(struct pagetable *pt, u64 *t, int level, u64 va, u64 e
 			continue;
 		}
 		if (IS_ALIGNED(va, sz) && next - va == sz) {
-			pt_set_leaf(pt, e, level, 0, 0);
-			*e = 0;
+			pt_replace(pt, e, level, 0);
 		} else {
 			u64 *lower = pt_descend(pt, e, level);
 
@@ -161,10 +174,8 @@ static int pt_unmap_level(struct pagetable *pt, u64 *t, int level, u64 va, u64 e
 				return -ENOMEM;
 			if (pt_unmap_level(pt, lower, level - 1, va, next))
 				return -ENOMEM;
-			if (pt_table_empty(pt, lower)) {
-				pt_free_tree(pt, *e & PTE_ADDR_MASK, level - 1);
-				*e = 0;
-			}
+			if (pt_table_empty(pt, lower))
+				pt_replace(pt, e, level, 0);
 		}
 		va = next;
 	}

@@ -58,13 +58,19 @@ int pt_init(struct pagetable *pt, const struct pt_fmt *fmt, const struct pt_mem 
 
 /*
  * Map [va, va + size) to [pa, pa + size) with perms, replacing whatever was
- * there, using the largest pages alignment and max_leaf_level allow. va, pa
- * and size must be 4 KiB aligned. Returns 0, -EINVAL or -ENOMEM (a failed map
- * may leave part of the range mapped; unmap it). Flushing TLBs is the caller's job.
+ * there, using the largest pages alignment and max_leaf_level allow; tables
+ * a large page replaces are freed. va, pa and size must be 4 KiB aligned, va
+ * below 2^48, pa below 2^52, perms PT_R plus any of PT_W, PT_X, PT_UC (a
+ * format drops what it cannot express: VT-d has no X or UC). Returns 0,
+ * -EINVAL or -ENOMEM (a failed map may leave part of the range mapped; unmap
+ * it). Flushing TLBs is the caller's job.
  */
 int pt_map(struct pagetable *pt, u64 va, paddr_t pa, u64 size, u32 perms);
 
-/* Remove [va, va + size), splitting large pages at the edges; frees emptied tables. */
+/*
+ * Remove [va, va + size), splitting large pages at the edges; frees emptied
+ * tables. Returns 0, -EINVAL (unaligned, empty or past 2^48) or -ENOMEM (a split).
+ */
 int pt_unmap(struct pagetable *pt, u64 va, u64 size);
 
 /* Translate va; returns 0 and fills pa/perms/level, or -ENOENT if not mapped. */
