@@ -2,7 +2,10 @@
 /* idt.c: the IDT, the exception report and the dispatch of interrupts to handlers. */
 #define LOG_TAG "idt"
 #include "kernel/idt.h"
+#include "kernel/format.h"
 #include "kernel/io.h"
+#include "kernel/ksyms.h"
+#include "kernel/mm.h"
 #include "kernel/panic.h"
 #include "kernel/printk.h"
 
@@ -92,16 +95,50 @@ void idt_dump_frame(const struct irq_frame *f)
 	       read_cr2(), read_cr3(), read_cr4());
 }
 
+/* #PF error code bits (SDM Vol. 3A 4.7): what the access was and why it failed. */
+#define PF_P    BIT(0) /* protection violation (0: page not present) */
+#define PF_W    BIT(1) /* write */
+#define PF_RSVD BIT(3) /* reserved bit set in a paging entry */
+#define PF_ID   BIT(4) /* instruction fetch */
+
+static void idt_pf_detail(char *buf, size_t len, u64 error, u64 cr2)
+{
+	const char *guard = mm_guard_name(cr2);
+
+	snformat(buf, len, ", CR2 0x%llx (%s, %s%s)%s%s", cr2,
+		 (error & PF_ID) ? "instruction fetch" : (error & PF_W) ? "write" : "read",
+		 (error & PF_P) ? "protection violation" : "page not present",
+		 (error & PF_RSVD) ? ", reserved bit set" : "",
+		 guard ? ": stack overflow into the guard page of the " : "", guard ? guard : "");
+}
+
+/*
+ * A #DF in the hypervisor is nearly always a #PF that could not be delivered
+ * because the stack is gone: the overflow ran into a guard page (CR2 names it).
+ */
+static void idt_df_detail(char *buf, size_t len, u64 cr2)
+{
+	const char *guard = mm_guard_name(cr2);
+	u64 rsp = (u64)(uintptr_t)__builtin_frame_address(0);
+
+	if (guard)
+		snformat(buf, len, ": stack overflow, CR2 0x%llx is the guard page of the %s"
+			 " (reported on the #DF IST stack, RSP 0x%llx)", cr2, guard, rsp);
+	else
+		snformat(buf, len, ", CR2 0x%llx (handler RSP 0x%llx)", cr2, rsp);
+}
+
 static void __noreturn idt_exception(struct irq_frame *f)
 {
-	const char *why = "";
+	char detail[200] = "", sym[80];
 
-	if (f->vector == VEC_DOUBLE_FAULT)
-		why = " (a stack overflow into a guard page ends here)";
-	else if (f->vector == VEC_PAGE_FAULT)
-		why = (f->error & BIT(0)) ? " (protection violation)" : " (not-present page)";
-	panic_frame(f, "exception %llu: %s, error code 0x%llx%s", f->vector,
-		    exc_names[f->vector], f->error, why);
+	if (f->vector == VEC_PAGE_FAULT)
+		idt_pf_detail(detail, sizeof(detail), f->error, read_cr2());
+	else if (f->vector == VEC_DOUBLE_FAULT)
+		idt_df_detail(detail, sizeof(detail), read_cr2());
+	ksym_format(sym, sizeof(sym), f->rip);
+	panic_frame(f, "exception %llu: %s, error code 0x%llx at RIP 0x%llx %s%s", f->vector,
+		    exc_names[f->vector], f->error, f->rip, sym, detail);
 }
 
 void idt_dispatch(struct irq_frame *f)

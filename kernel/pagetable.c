@@ -229,15 +229,16 @@ void pt_destroy(struct pagetable *pt)
 #define X86_PS  BIT(7)  /* page size: leaf at level 2 or 3 */
 #define X86_NX  BIT(63) /* no execute */
 
+/* NPT walks guest accesses as user accesses: U/S at every level (APM Vol. 2 15.25.5). */
 static u64 x86_table(paddr_t pa) { return pa | X86_P | X86_RW | X86_US; }
 
-static u64 x86_leaf(paddr_t pa, u32 perms, int level)
+static u64 x86_leaf_common(paddr_t pa, u32 perms, int level)
 {
 	u64 e;
 
 	if (!(perms & PT_RWX))
 		return 0;
-	e = pa | X86_P | X86_US | (level > 1 ? X86_PS : 0);
+	e = pa | X86_P | (level > 1 ? X86_PS : 0);
 	if (perms & PT_W)
 		e |= X86_RW;
 	if (!(perms & PT_X))
@@ -245,6 +246,13 @@ static u64 x86_leaf(paddr_t pa, u32 perms, int level)
 	if (perms & PT_UC)
 		e |= X86_PCD | X86_PWT;
 	return e;
+}
+
+static u64 x86_leaf(paddr_t pa, u32 perms, int level)
+{
+	u64 e = x86_leaf_common(pa, perms, level);
+
+	return e ? e | X86_US : 0;
 }
 
 static bool x86_present(u64 e) { return e & X86_P; }
@@ -263,6 +271,14 @@ static u32 x86_perms(u64 e)
 const struct pt_fmt pt_fmt_x86 = {
 	.name = "x86-64", .table = x86_table, .leaf = x86_leaf, .present = x86_present,
 	.is_leaf = x86_is_leaf, .perms = x86_perms,
+};
+
+/* The hypervisor's own tables: supervisor-only, so that SMEP/SMAP could be turned on. */
+static u64 x86_host_table(paddr_t pa) { return pa | X86_P | X86_RW; }
+
+const struct pt_fmt pt_fmt_x86_host = {
+	.name = "x86-64 host", .table = x86_host_table, .leaf = x86_leaf_common,
+	.present = x86_present, .is_leaf = x86_is_leaf, .perms = x86_perms,
 };
 
 /* --- EPT entries (SDM Vol. 3C 29.3.2, Table 29-6) --- */

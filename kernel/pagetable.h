@@ -80,7 +80,8 @@ int pt_walk(const struct pagetable *pt, u64 va, paddr_t *pa, u32 *perms, int *le
 void pt_destroy(struct pagetable *pt);
 
 /* The formats. */
-extern const struct pt_fmt pt_fmt_x86;  /* x86-64 4-level paging: host tables and AMD NPT */
+extern const struct pt_fmt pt_fmt_x86;  /* x86-64 4-level paging, U/S set: AMD NPT */
+extern const struct pt_fmt pt_fmt_x86_host; /* the same, supervisor-only: the hypervisor's own */
 extern const struct pt_fmt pt_fmt_ept;  /* Intel EPT, write-back (SDM Vol. 3C 29.3.2) */
 extern const struct pt_fmt pt_fmt_vtd;  /* VT-d second-level (VT-d spec 9.8) */
 

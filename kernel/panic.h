@@ -13,7 +13,7 @@ void __noreturn panic(const char *fmt, ...) __printf(1, 2);
 /* Same, with the registers of an exception frame. */
 void __noreturn panic_frame(const struct irq_frame *f, const char *fmt, ...) __printf(2, 3);
 
-/* Print a frame-pointer backtrace starting at rbp, with symbol names. */
+/* Print a frame-pointer backtrace: rip (the current instruction), then the callers from rbp. */
 void backtrace(u64 rip, u64 rbp);
 
 /*

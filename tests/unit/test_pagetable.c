@@ -19,12 +19,13 @@
 #define VA_PAGES (VA_SPACE / PG)
 #define ADDR_MASK GENMASK(51, 12)
 
-static const struct pt_fmt *const formats[] = { &pt_fmt_x86, &pt_fmt_ept, &pt_fmt_vtd };
+static const struct pt_fmt *const formats[] = { &pt_fmt_x86, &pt_fmt_x86_host, &pt_fmt_ept,
+						 &pt_fmt_vtd };
 
 /* What a walk returns for a mapping made with `perms` in format f. */
 static u32 perms_seen(const struct pt_fmt *f, u32 perms)
 {
-	if (f == &pt_fmt_x86)
+	if (f == &pt_fmt_x86 || f == &pt_fmt_x86_host)
 		return perms | PT_R; /* x86 pages are always readable */
 	if (f == &pt_fmt_vtd)
 		return perms & PT_RW; /* no execute or memory type in second-level entries */
@@ -223,6 +224,12 @@ static void test_random_x86(void **state)
 	random_run(&pt_fmt_x86, 1, 3);
 }
 
+static void test_random_x86_host(void **state)
+{
+	(void)state;
+	random_run(&pt_fmt_x86_host, 2, 8);
+}
+
 static void test_random_ept(void **state)
 {
 	(void)state;
@@ -358,6 +365,15 @@ static void test_entry_encoding(void **state)
 	assert_int_equal(leaf_entry(&pt, 0x401000, 1), 0xfee00000 | BIT(63) | 0x1f); /* PCD PWT */
 	pt_destroy(&pt);
 
+	assert_int_equal(pt_init(&pt, &pt_fmt_x86_host, &host_pt_mem, 2), 0);
+	assert_int_equal(pt_map(&pt, 0x200000, 0x200000, SZ_2M, PT_R | PT_X), 0);
+	assert_int_equal(pt_map(&pt, 0x400000, 0x400000, PG, PT_RW), 0);
+	root = (const u64 *)(uintptr_t)pt.root;
+	assert_int_equal(root[0] & 0x7, 0x3); /* P, RW, supervisor-only */
+	assert_int_equal(leaf_entry(&pt, 0x200000, 2), 0x200000 | 0x81);
+	assert_int_equal(leaf_entry(&pt, 0x400000, 1), 0x400000 | BIT(63) | 0x3);
+	pt_destroy(&pt);
+
 	assert_int_equal(pt_init(&pt, &pt_fmt_ept, &host_pt_mem, 2), 0);
 	assert_int_equal(pt_map(&pt, 0x200000, 0x800000, SZ_2M, PT_RWX), 0);
 	assert_int_equal(pt_map(&pt, 0x400000, 0xfee00000, PG, PT_RW | PT_UC), 0);
@@ -478,6 +494,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_random_x86),
+		cmocka_unit_test(test_random_x86_host),
 		cmocka_unit_test(test_random_ept),
 		cmocka_unit_test(test_random_vtd),
 		cmocka_unit_test(test_split_and_merge),
