@@ -82,8 +82,8 @@ static const struct {
 	const char *name;
 	void (*fn)(void);
 } crash_table[] = {
-	{ "ud", crash_ud },       { "pf", crash_pf }, { "null", crash_null },
-	{ "nx", crash_nx },       { "gp", crash_gp }, { "de", crash_de },
+	{ "ud", crash_ud },       { "pf", crash_pf },       { "null", crash_null },
+	{ "nx", crash_nx },       { "gp", crash_gp },       { "de", crash_de },
 	{ "stack", crash_stack }, { "panic", crash_panic }, { "assert", crash_assert },
 };
 

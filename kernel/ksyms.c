@@ -28,7 +28,7 @@ const char *ksym_lookup(u64 addr, u64 *offset)
 {
 	const struct ksym_header *h = (const void *)__ksyms_start;
 	const struct ksym_entry *e = (const void *)(h + 1);
-	u64 size = (u64)(__ksyms_end - __ksyms_start);
+	u64 size = (u64)(uintptr_t)__ksyms_end - (u64)(uintptr_t)__ksyms_start;
 	u32 lo = 0, hi;
 	u64 names;
 

@@ -30,11 +30,11 @@ static struct mm_guard {
 static unsigned int guard_count;
 static spinlock_t guard_lock = SPINLOCK_INIT;
 
-#define LOW_MEM_END (1 * MiB) /* BIOS data, option ROMs, the AP trampoline: never allocated */
+#define LOW_MEM_END  (1 * MiB) /* BIOS data, option ROMs, the AP trampoline: never allocated */
 #define BOOT_MAP_END (4 * GiB) /* what entry.asm identity-maps */
 
 static const char *const mem_type_names[] = {
-	[MEM_RAM] = "RAM", [MEM_RESERVED] = "reserved", [MEM_ACPI] = "ACPI",
+	[MEM_RAM] = "RAM",      [MEM_RESERVED] = "reserved", [MEM_ACPI] = "ACPI",
 	[MEM_NVS] = "ACPI NVS", [MEM_BAD] = "bad",
 };
 
@@ -115,8 +115,14 @@ void *kzalloc(size_t size)
 	return p;
 }
 
-u64 mm_total_ram(void) { return total_ram; }
-u64 mm_free_ram(void) { return pool.free_bytes; }
+u64 mm_total_ram(void)
+{
+	return total_ram;
+}
+u64 mm_free_ram(void)
+{
+	return pool.free_bytes;
+}
 
 static paddr_t mm_pt_alloc(void *ctx)
 {
@@ -305,7 +311,8 @@ static void mm_build_pool(const struct boot_info *bi)
 		if (bi->mem[i].type != MEM_RAM)
 			mm_reserve(bi->mem[i].base, bi->mem[i].len, "firmware region");
 	mm_reserve(0, LOW_MEM_END, "low memory");
-	mm_reserve(virt_to_phys(__image_start), __image_end - __image_start, "hypervisor image");
+	mm_reserve(virt_to_phys(__image_start),
+		   virt_to_phys(__image_end) - virt_to_phys(__image_start), "hypervisor image");
 	mm_reserve(bi->mbi_start, bi->mbi_end - bi->mbi_start, "boot information");
 	for (unsigned i = 0; i < bi->mod_count; i++)
 		mm_reserve(bi->mods[i].start, bi->mods[i].end - bi->mods[i].start, "module");
@@ -313,13 +320,19 @@ static void mm_build_pool(const struct boot_info *bi)
 		panic("mem: no usable RAM in the memory map");
 }
 
+/* One section of the image, between two linker symbols (linker.ld page-aligns them). */
+static void mm_map_section(const char *start, const char *end, u32 perms)
+{
+	mm_map(virt_to_phys(start), virt_to_phys(end) - virt_to_phys(start), perms);
+}
+
 /* The image W^X: text RX, rodata and symbols R, data RW; guard pages unmapped. */
 static void mm_map_image(void)
 {
-	mm_map((u64)(uintptr_t)__text_start, __text_end - __text_start, PT_R | PT_X);
-	mm_map((u64)(uintptr_t)__rodata_start, __rodata_end - __rodata_start, PT_R);
-	mm_map((u64)(uintptr_t)__data_start, __data_end - __data_start, PT_RW);
-	mm_map((u64)(uintptr_t)__ksyms_start, __ksyms_end - __ksyms_start, PT_R);
+	mm_map_section(__text_start, __text_end, PT_R | PT_X);
+	mm_map_section(__rodata_start, __rodata_end, PT_R);
+	mm_map_section(__data_start, __data_end, PT_RW);
+	mm_map_section(__ksyms_start, __ksyms_end, PT_R);
 	mm_add_guard((u64)(uintptr_t)boot_stack_guard, "boot stack");
 }
 

@@ -43,8 +43,14 @@ bool mm_mapped(u64 va);
 /* Remove a hypervisor mapping of whole pages (guard pages, freed memory). */
 void mm_unmap(u64 va, u64 len);
 
-static inline void *phys_to_virt(paddr_t pa) { return (void *)(uintptr_t)pa; }
-static inline paddr_t virt_to_phys(const void *va) { return (paddr_t)(uintptr_t)va; }
+static inline void *phys_to_virt(paddr_t pa)
+{
+	return (void *)(uintptr_t)pa;
+}
+static inline paddr_t virt_to_phys(const void *va)
+{
+	return (paddr_t)(uintptr_t)va;
+}
 
 /*
  * A stack of `size` bytes (page-rounded) with an unmapped guard page below it,

@@ -230,7 +230,10 @@ void pt_destroy(struct pagetable *pt)
 #define X86_NX  BIT(63) /* no execute */
 
 /* NPT walks guest accesses as user accesses: U/S at every level (APM Vol. 2 15.25.5). */
-static u64 x86_table(paddr_t pa) { return pa | X86_P | X86_RW | X86_US; }
+static u64 x86_table(paddr_t pa)
+{
+	return pa | X86_P | X86_RW | X86_US;
+}
 
 static u64 x86_leaf_common(paddr_t pa, u32 perms, int level)
 {
@@ -255,8 +258,14 @@ static u64 x86_leaf(paddr_t pa, u32 perms, int level)
 	return e ? e | X86_US : 0;
 }
 
-static bool x86_present(u64 e) { return e & X86_P; }
-static bool x86_is_leaf(u64 e, int level) { return level == 1 || (e & X86_PS); }
+static bool x86_present(u64 e)
+{
+	return e & X86_P;
+}
+static bool x86_is_leaf(u64 e, int level)
+{
+	return level == 1 || (e & X86_PS);
+}
 
 static u32 x86_perms(u64 e)
 {
@@ -269,27 +278,41 @@ static u32 x86_perms(u64 e)
 }
 
 const struct pt_fmt pt_fmt_x86 = {
-	.name = "x86-64", .table = x86_table, .leaf = x86_leaf, .present = x86_present,
-	.is_leaf = x86_is_leaf, .perms = x86_perms,
+	.name = "x86-64",
+	.table = x86_table,
+	.leaf = x86_leaf,
+	.present = x86_present,
+	.is_leaf = x86_is_leaf,
+	.perms = x86_perms,
 };
 
 /* The hypervisor's own tables: supervisor-only, so that SMEP/SMAP could be turned on. */
-static u64 x86_host_table(paddr_t pa) { return pa | X86_P | X86_RW; }
+static u64 x86_host_table(paddr_t pa)
+{
+	return pa | X86_P | X86_RW;
+}
 
 const struct pt_fmt pt_fmt_x86_host = {
-	.name = "x86-64 host", .table = x86_host_table, .leaf = x86_leaf_common,
-	.present = x86_present, .is_leaf = x86_is_leaf, .perms = x86_perms,
+	.name = "x86-64 host",
+	.table = x86_host_table,
+	.leaf = x86_leaf_common,
+	.present = x86_present,
+	.is_leaf = x86_is_leaf,
+	.perms = x86_perms,
 };
 
 /* --- EPT entries (SDM Vol. 3C 29.3.2, Table 29-6) --- */
-#define EPT_R      BIT(0)
-#define EPT_W      BIT(1)
-#define EPT_X      BIT(2)
-#define EPT_MT_UC  (0ULL << 3) /* memory type, leaves only */
-#define EPT_MT_WB  (6ULL << 3)
-#define EPT_LARGE  BIT(7)
+#define EPT_R     BIT(0)
+#define EPT_W     BIT(1)
+#define EPT_X     BIT(2)
+#define EPT_MT_UC (0ULL << 3) /* memory type, leaves only */
+#define EPT_MT_WB (6ULL << 3)
+#define EPT_LARGE BIT(7)
 
-static u64 ept_table(paddr_t pa) { return pa | EPT_R | EPT_W | EPT_X; }
+static u64 ept_table(paddr_t pa)
+{
+	return pa | EPT_R | EPT_W | EPT_X;
+}
 
 static u64 ept_leaf(paddr_t pa, u32 perms, int level)
 {
@@ -304,8 +327,14 @@ static u64 ept_leaf(paddr_t pa, u32 perms, int level)
 	return e;
 }
 
-static bool ept_present(u64 e) { return e & (EPT_R | EPT_W | EPT_X); }
-static bool ept_is_leaf(u64 e, int level) { return level == 1 || (e & EPT_LARGE); }
+static bool ept_present(u64 e)
+{
+	return e & (EPT_R | EPT_W | EPT_X);
+}
+static bool ept_is_leaf(u64 e, int level)
+{
+	return level == 1 || (e & EPT_LARGE);
+}
 
 static u32 ept_perms(u64 e)
 {
@@ -319,16 +348,23 @@ static u32 ept_perms(u64 e)
 }
 
 const struct pt_fmt pt_fmt_ept = {
-	.name = "EPT", .table = ept_table, .leaf = ept_leaf, .present = ept_present,
-	.is_leaf = ept_is_leaf, .perms = ept_perms,
+	.name = "EPT",
+	.table = ept_table,
+	.leaf = ept_leaf,
+	.present = ept_present,
+	.is_leaf = ept_is_leaf,
+	.perms = ept_perms,
 };
 
 /* --- VT-d second-level entries (VT-d spec 9.8, Table 9-x "second-level paging entries") --- */
-#define VTD_SL_R   BIT(0)
-#define VTD_SL_W   BIT(1)
-#define VTD_SL_PS  BIT(7) /* page size: leaf at level 2 or 3 */
+#define VTD_SL_R  BIT(0)
+#define VTD_SL_W  BIT(1)
+#define VTD_SL_PS BIT(7) /* page size: leaf at level 2 or 3 */
 
-static u64 vtd_table(paddr_t pa) { return pa | VTD_SL_R | VTD_SL_W; }
+static u64 vtd_table(paddr_t pa)
+{
+	return pa | VTD_SL_R | VTD_SL_W;
+}
 
 static u64 vtd_leaf(paddr_t pa, u32 perms, int level)
 {
@@ -341,8 +377,14 @@ static u64 vtd_leaf(paddr_t pa, u32 perms, int level)
 	return e;
 }
 
-static bool vtd_present(u64 e) { return e & (VTD_SL_R | VTD_SL_W); }
-static bool vtd_is_leaf(u64 e, int level) { return level == 1 || (e & VTD_SL_PS); }
+static bool vtd_present(u64 e)
+{
+	return e & (VTD_SL_R | VTD_SL_W);
+}
+static bool vtd_is_leaf(u64 e, int level)
+{
+	return level == 1 || (e & VTD_SL_PS);
+}
 
 static u32 vtd_perms(u64 e)
 {
@@ -350,6 +392,10 @@ static u32 vtd_perms(u64 e)
 }
 
 const struct pt_fmt pt_fmt_vtd = {
-	.name = "VT-d", .table = vtd_table, .leaf = vtd_leaf, .present = vtd_present,
-	.is_leaf = vtd_is_leaf, .perms = vtd_perms,
+	.name = "VT-d",
+	.table = vtd_table,
+	.leaf = vtd_leaf,
+	.present = vtd_present,
+	.is_leaf = vtd_is_leaf,
+	.perms = vtd_perms,
 };

@@ -95,7 +95,8 @@ static void __noreturn panic_finish(void)
 {
 	if (panic_stop_others)
 		panic_stop_others();
-	printk(LOG_ERR, "PANIC: system halted%s\n", exit_on_panic ? " (exit_on_panic=1: ending QEMU)" : "");
+	printk(LOG_ERR, "PANIC: system halted%s\n",
+	       exit_on_panic ? " (exit_on_panic=1: ending QEMU)" : "");
 	if (exit_on_panic)
 		hv_exit(EXIT_PANIC);
 	cpu_stop();
@@ -119,7 +120,8 @@ void __noreturn panic(const char *fmt, ...)
 	va_end(ap);
 	printk(LOG_ERR, "\nPANIC: %s\n", msg);
 	{
-		const u64 *fp = __builtin_frame_address(0); /* fp[0]: caller's frame, fp[1]: return */
+		/* fp[0]: the caller's frame, fp[1]: the return address into it */
+		const u64 *fp = __builtin_frame_address(0);
 
 		backtrace_from(fp[1], fp[0], true);
 	}

@@ -12,15 +12,15 @@
 #include "kernel/pagetable.h"
 #include "tests/unit/doubles.h"
 
-#define PG       PAGE_SIZE
-#define SZ_2M    (2 * MiB)
-#define SZ_1G    GiB
-#define VA_SPACE (4 * GiB) /* the model covers [0, 4 GiB): four 1 GiB entries */
-#define VA_PAGES (VA_SPACE / PG)
+#define PG        PAGE_SIZE
+#define SZ_2M     (2 * MiB)
+#define SZ_1G     GiB
+#define VA_SPACE  (4 * GiB) /* the model covers [0, 4 GiB): four 1 GiB entries */
+#define VA_PAGES  (VA_SPACE / PG)
 #define ADDR_MASK GENMASK(51, 12)
 
 static const struct pt_fmt *const formats[] = { &pt_fmt_x86, &pt_fmt_x86_host, &pt_fmt_ept,
-						 &pt_fmt_vtd };
+						&pt_fmt_vtd };
 
 /* What a walk returns for a mapping made with `perms` in format f. */
 static u32 perms_seen(const struct pt_fmt *f, u32 perms)
@@ -49,8 +49,8 @@ static void check_page(const struct pagetable *pt, u64 va)
 
 	if (!want) {
 		if (r != -ENOENT)
-			fail_msg("%s: va 0x%llx should be unmapped, walks to 0x%llx", pt->fmt->name, va,
-				 pa);
+			fail_msg("%s: va 0x%llx should be unmapped, walks to 0x%llx", pt->fmt->name,
+				 va, pa);
 		return;
 	}
 	if (r != 0)
@@ -145,7 +145,9 @@ static void random_range(u64 *va, u64 *size)
 
 static u32 random_perms(void)
 {
-	static const u32 choice[] = { PT_R, PT_RW, PT_R | PT_X, PT_RWX, PT_R | PT_UC, PT_RW | PT_UC };
+	static const u32 choice[] = {
+		PT_R, PT_RW, PT_R | PT_X, PT_RWX, PT_R | PT_UC, PT_RW | PT_UC
+	};
 
 	return choice[rand() % ARRAY_SIZE(choice)];
 }
@@ -401,8 +403,8 @@ static void test_bad_arguments(void **state)
 
 	(void)state;
 	assert_int_equal(pt_init(&pt, &pt_fmt_x86, &host_pt_mem, 3), 0);
-	assert_int_equal(pt_map(&pt, 0x1001, 0x1000, PG, PT_R), -EINVAL); /* va unaligned */
-	assert_int_equal(pt_map(&pt, 0x1000, 0x1800, PG, PT_R), -EINVAL); /* pa unaligned */
+	assert_int_equal(pt_map(&pt, 0x1001, 0x1000, PG, PT_R), -EINVAL);    /* va unaligned */
+	assert_int_equal(pt_map(&pt, 0x1000, 0x1800, PG, PT_R), -EINVAL);    /* pa unaligned */
 	assert_int_equal(pt_map(&pt, 0x1000, 0x1000, 0x800, PT_R), -EINVAL); /* size */
 	assert_int_equal(pt_map(&pt, 0x1000, 0x1000, 0, PT_R), -EINVAL);
 	assert_int_equal(pt_map(&pt, BIT(48) - PG, 0, 2 * PG, PT_R), -EINVAL); /* past 48 bits */
@@ -411,8 +413,8 @@ static void test_bad_arguments(void **state)
 	assert_int_equal(pt_map(&pt, 0, BIT(52), PG, PT_R), -EINVAL); /* pa past 52 bits */
 	assert_int_equal(pt_map(&pt, 0, BIT(52) - PG, 2 * PG, PT_R), -EINVAL);
 	assert_int_equal(pt_map(&pt, 0, ~0ULL & ~(PG - 1), 2 * PG, PT_R), -EINVAL);
-	assert_int_equal(pt_map(&pt, 0, 0x1000, PG, 0), -EINVAL);           /* no access */
-	assert_int_equal(pt_map(&pt, 0, 0x1000, PG, PT_W), -EINVAL);        /* W without R */
+	assert_int_equal(pt_map(&pt, 0, 0x1000, PG, 0), -EINVAL);             /* no access */
+	assert_int_equal(pt_map(&pt, 0, 0x1000, PG, PT_W), -EINVAL);          /* W without R */
 	assert_int_equal(pt_map(&pt, 0, 0x1000, PG, PT_R | BIT(9)), -EINVAL); /* unknown bit */
 	assert_int_equal(pt_unmap(&pt, 0x1800, PG), -EINVAL);
 	assert_int_equal(pt_unmap(&pt, 0x1000, 0), -EINVAL);
@@ -452,7 +454,9 @@ static void *limited_virt(void *ctx, paddr_t pa)
 }
 
 static const struct pt_mem limited_mem = {
-	.alloc = limited_alloc, .free = limited_free, .virt = limited_virt,
+	.alloc = limited_alloc,
+	.free = limited_free,
+	.virt = limited_virt,
 };
 
 static void test_out_of_memory(void **state)
@@ -493,14 +497,10 @@ static int teardown_model(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_random_x86),
-		cmocka_unit_test(test_random_x86_host),
-		cmocka_unit_test(test_random_ept),
-		cmocka_unit_test(test_random_vtd),
-		cmocka_unit_test(test_split_and_merge),
-		cmocka_unit_test(test_2m_merge_and_split),
-		cmocka_unit_test(test_entry_encoding),
-		cmocka_unit_test(test_bad_arguments),
+		cmocka_unit_test(test_random_x86),      cmocka_unit_test(test_random_x86_host),
+		cmocka_unit_test(test_random_ept),      cmocka_unit_test(test_random_vtd),
+		cmocka_unit_test(test_split_and_merge), cmocka_unit_test(test_2m_merge_and_split),
+		cmocka_unit_test(test_entry_encoding),  cmocka_unit_test(test_bad_arguments),
 		cmocka_unit_test(test_out_of_memory),
 	};
 

@@ -56,7 +56,7 @@ static void test_add_alloc_free(void **state)
 	assert_int_equal(pm.free_bytes, 0x100000);
 	a = pmem_alloc(&pm, PG, PG);
 	assert_int_equal(a, 0x1ff000); /* top down */
-	b = pmem_alloc(&pm, 1, PG);     /* rounded up to a page */
+	b = pmem_alloc(&pm, 1, PG);    /* rounded up to a page */
 	assert_int_equal(b, 0x1fe000);
 	assert_int_equal(pm.free_bytes, 0x100000 - 2 * PG);
 	assert_false(is_free(&pm, a));
@@ -185,7 +185,7 @@ static void test_reserve(void **state)
 	assert_int_equal(pm.n, 2);
 	assert_int_equal(pm.r[0].end, 0x150000);
 	assert_int_equal(pm.r[1].base, 0x151000);
-	assert_int_equal(pmem_reserve(&pm, 0x100000, PG), 0);    /* head */
+	assert_int_equal(pmem_reserve(&pm, 0x100000, PG), 0);     /* head */
 	assert_int_equal(pmem_reserve(&pm, 0x1ff000, 0x1000), 0); /* tail */
 	assert_int_equal(pm.free_bytes, 0x100000 - 3 * PG);
 	assert_int_equal(pmem_reserve(&pm, 0x14f000, 0x3000), 0); /* spans two ranges */
@@ -290,7 +290,7 @@ static void test_table_full_alloc(void **state)
 }
 
 /* Random operations against a bitmap of pages (the reference model). */
-#define MODEL_PAGES 400 /* at most 200 ranges: the table never fills */
+#define MODEL_PAGES 400         /* at most 200 ranges: the table never fills */
 static bool model[MODEL_PAGES]; /* true = free */
 
 static void model_check(void)
