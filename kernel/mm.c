@@ -181,14 +181,17 @@ static void mm_add_guard(u64 va, const char *name)
 	if (guard_count < MM_MAX_GUARDS) {
 		guards[guard_count].va = va;
 		strlcpy(guards[guard_count].name, name, sizeof(guards[0].name));
-		guard_count++;
+		/* The fault path reads without the lock: publish the entry before the count. */
+		__atomic_store_n(&guard_count, guard_count + 1, __ATOMIC_RELEASE);
 	}
 	spin_unlock(&guard_lock);
 }
 
 const char *mm_guard_name(u64 va)
 {
-	for (unsigned i = 0; i < guard_count && i < MM_MAX_GUARDS; i++)
+	unsigned int n = __atomic_load_n(&guard_count, __ATOMIC_ACQUIRE);
+
+	for (unsigned i = 0; i < n && i < MM_MAX_GUARDS; i++)
 		if (va - guards[i].va < PAGE_SIZE)
 			return guards[i].name;
 	return NULL;
@@ -239,7 +242,9 @@ static bool mm_overlaps_ram(paddr_t pa, u64 len)
 	for (unsigned i = 0; boot_map && i < boot_map->mem_count; i++) {
 		const struct mem_region *m = &boot_map->mem[i];
 
-		if (m->type == MEM_RAM && start < m->base + m->len && end > m->base)
+		/* Overflow-safe form of start < base + len && end > base. */
+		if (m->type == MEM_RAM && end > m->base &&
+		    (start < m->base || start - m->base < m->len))
 			return true;
 	}
 	return false;

@@ -55,7 +55,8 @@ static inline paddr_t virt_to_phys(const void *va)
 /*
  * A stack of `size` bytes (page-rounded) with an unmapped guard page below it,
  * remembered under `name` for overflow reports. Returns the stack's lowest
- * address (its top is that + size), or 0 when memory is exhausted. After mm_init.
+ * address (its top is that + size), or 0 when memory is exhausted. After
+ * mm_init; the stack is never freed.
  */
 paddr_t mm_stack_alloc(u64 size, const char *name);
 

@@ -49,8 +49,8 @@ static void pt_free_tree(struct pagetable *pt, paddr_t table, int level)
 }
 
 /*
- * Make *e (at `level`, covering `base`) point to a lower table, splitting a
- * large leaf into equal smaller ones. Returns the lower table or 0 (no memory).
+ * Make *e (an entry at `level`) point to a lower table, splitting a large leaf
+ * into 512 equal smaller ones first. Returns the lower table, or NULL (no memory).
  */
 static u64 *pt_descend(struct pagetable *pt, u64 *e, int level)
 {
@@ -128,8 +128,8 @@ static bool pt_perms_ok(u32 perms)
 
 int pt_map(struct pagetable *pt, u64 va, paddr_t pa, u64 size, u32 perms)
 {
-	if (!pt_args_ok(va, size) || !IS_ALIGNED(pa, PAGE_SIZE) || pa + size - 1 < pa ||
-	    pa + size - 1 > PTE_PA_MAX || !pt_perms_ok(perms))
+	if (!pt->root || !pt_args_ok(va, size) || !IS_ALIGNED(pa, PAGE_SIZE) ||
+	    pa + size - 1 < pa || pa + size - 1 > PTE_PA_MAX || !pt_perms_ok(perms))
 		return -EINVAL;
 	while (size) {
 		int level = pt_fit_level(pt, va, pa, size);
@@ -184,17 +184,18 @@ static int pt_unmap_level(struct pagetable *pt, u64 *t, int level, u64 va, u64 e
 
 int pt_unmap(struct pagetable *pt, u64 va, u64 size)
 {
-	if (!pt_args_ok(va, size))
+	if (!pt->root || !pt_args_ok(va, size))
 		return -EINVAL;
 	return pt_unmap_level(pt, pt_table(pt, pt->root), PT_LEVELS, va, va + size);
 }
 
 int pt_walk(const struct pagetable *pt, u64 va, paddr_t *pa, u32 *perms, int *level)
 {
-	const u64 *t = pt_table(pt, pt->root);
+	const u64 *t;
 
-	if (va >= BIT(48))
+	if (!pt->root || va >= BIT(48))
 		return -ENOENT;
+	t = pt_table(pt, pt->root);
 	for (int l = PT_LEVELS; l >= 1; l--) {
 		u64 e = t[pt_index(va, l)];
 

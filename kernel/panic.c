@@ -102,10 +102,36 @@ static void __noreturn panic_finish(void)
 	cpu_stop();
 }
 
+/* Initial APIC ID (CPUID.01H:EBX[31:24]): needs no per-CPU state, which may be what broke. */
+static u32 panic_cpu_id(void)
+{
+	u32 a, b, c, d;
+
+	cpuid(1, 0, &a, &b, &c, &d);
+	return b >> 24;
+}
+
+/*
+ * The first CPU to panic reports; any other stops. A fault inside the report
+ * itself (the same CPU again) ends the run at once rather than hanging.
+ */
 static bool panic_enter(void)
 {
+	static u32 owner;
+	u32 me;
+
 	irq_disable();
-	return __atomic_fetch_add(&panicking, 1, __ATOMIC_SEQ_CST) == 0;
+	me = panic_cpu_id();
+	if (__atomic_fetch_add(&panicking, 1, __ATOMIC_SEQ_CST) == 0) {
+		__atomic_store_n(&owner, me + 1, __ATOMIC_RELEASE);
+		return true;
+	}
+	if (__atomic_load_n(&owner, __ATOMIC_ACQUIRE) == me + 1) {
+		printk(LOG_ERR, "\nPANIC: fault while reporting a panic; report cut short\n");
+		if (exit_on_panic)
+			hv_exit(EXIT_PANIC);
+	}
+	return false;
 }
 
 void __noreturn panic(const char *fmt, ...)

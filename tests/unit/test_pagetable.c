@@ -428,7 +428,10 @@ static void test_bad_arguments(void **state)
 	assert_int_equal(pt_walk(&pt, ~0ULL, &pa, &perms, &level), -ENOENT);
 	assert_int_equal(pt_unmap(&pt, 0, PG), 0); /* unmapping nothing is fine */
 	pt_destroy(&pt);
-	pt_destroy(&pt); /* twice is harmless */
+	pt_destroy(&pt); /* twice is harmless, and a destroyed table refuses work */
+	assert_int_equal(pt_walk(&pt, 0, &pa, &perms, &level), -ENOENT);
+	assert_int_equal(pt_map(&pt, 0, 0, PG, PT_R), -EINVAL);
+	assert_int_equal(pt_unmap(&pt, 0, PG), -EINVAL);
 	assert_int_equal(host_pages_live(), 0);
 }
 
