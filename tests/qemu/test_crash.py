@@ -143,7 +143,7 @@ def test_panic_without_exit_halts(tmp_path):
     """Without exit_on_panic the machine stays up, every CPU halted, after the report."""
     m = hvtest.Machine(str(tmp_path), cmdline="crash=ud", smp=2)
     m.cmdline = "crash=ud"  # drop the exit_on_panic=1 the harness adds
-    with m.start():
+    with m:  # __enter__ starts QEMU, __exit__ kills it
         m.wait_for(r"^PANIC: system halted$", timeout=60)
         time.sleep(1)
         assert m.proc.poll() is None, "QEMU exited without exit_on_panic"
