@@ -210,7 +210,7 @@ int loader_boot_setup(u8 *ram, u64 ram_size, const struct hv_boot_info *bi, u64 
 	memset(ram, 0, HV_GPA_IMAGE_MIN);
 	memcpy(ram + HV_GPA_BOOTINFO, bi, sizeof(*bi));
 	loader_gdt(ram);
-	if (pt_init(&pt, &pt_fmt_x86, &mem, 2) || pt_map(&pt, 0, 0, ram_size, PT_RWX))
+	if (pt_init(&pt, &pt_fmt_x86_host, &mem, 2) || pt_map(&pt, 0, 0, ram_size, PT_RWX))
 		return -ENOMEM;
 	*cr3 = pt.root;
 	return 0;

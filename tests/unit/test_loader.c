@@ -229,7 +229,7 @@ static void test_boot_setup(void **state)
 {
 	struct pt_mem mem = { .virt = ram_virt, .ctx = NULL };
 	struct hv_boot_info bi = { .magic = HV_BOOT_MAGIC, .ram_size = RAM_SIZE };
-	struct pagetable pt = { .fmt = &pt_fmt_x86, .mem = &mem };
+	struct pagetable pt = { .fmt = &pt_fmt_x86_host, .mem = &mem };
 	struct vcpu_state s;
 	u64 cr3 = 0, gdt[5];
 	paddr_t pa;
