@@ -13,14 +13,14 @@
  * Guest-physical layout built by the loader. RAM is [0, ram_size); the first
  * MiB belongs to the loader's structures, ELF segments load at 1 MiB or above.
  */
-#define HV_GPA_BOOTINFO   0x1000ULL   /* struct hv_boot_info */
-#define HV_GPA_GDT        0x2000ULL   /* GDT (null, code 0x08, data 0x10, TSS 0x18) + TSS */
-#define HV_GPA_PT_START   0x3000ULL   /* identity-map page tables ... */
-#define HV_GPA_PT_END     0x40000ULL  /* ... up to here (exclusive) */
-#define HV_GPA_STACKS     0x80000ULL  /* vCPU i starts with RSP = this - i * 4 KiB */
-#define HV_GPA_IMAGE_MIN  0x100000ULL /* lowest address an ELF segment may use */
-#define HV_STACK_SIZE     0x1000ULL
-#define HV_MAX_VCPUS      63          /* also bounded by HV_GPA_STACKS - HV_GPA_PT_END */
+#define HV_GPA_BOOTINFO  0x1000ULL   /* struct hv_boot_info */
+#define HV_GPA_GDT       0x2000ULL   /* GDT (null, code 0x08, data 0x10, TSS 0x18) + TSS */
+#define HV_GPA_PT_START  0x3000ULL   /* identity-map page tables ... */
+#define HV_GPA_PT_END    0x40000ULL  /* ... up to here (exclusive) */
+#define HV_GPA_STACKS    0x80000ULL  /* vCPU i starts with RSP = this - i * 4 KiB */
+#define HV_GPA_IMAGE_MIN 0x100000ULL /* lowest address an ELF segment may use */
+#define HV_STACK_SIZE    0x1000ULL
+#define HV_MAX_VCPUS     63 /* also bounded by HV_GPA_STACKS - HV_GPA_PT_END */
 
 #define HV_SEL_CODE 0x08
 #define HV_SEL_DATA 0x10
@@ -38,7 +38,7 @@
 
 /* One PCI function the partition owns, as its virtual PCI bus shows it. */
 struct hv_dev_info {
-	uint16_t bdf;     /* virtual bus/device/function: bus << 8 | dev << 3 | fn */
+	uint16_t bdf; /* virtual bus/device/function: bus << 8 | dev << 3 | fn */
 	uint16_t vendor;
 	uint16_t device;
 	uint16_t reserved;
@@ -48,16 +48,16 @@ struct hv_dev_info {
 
 /* At HV_GPA_BOOTINFO; RDI holds its address at entry. */
 struct hv_boot_info {
-	uint64_t magic;       /* HV_BOOT_MAGIC */
-	uint32_t version;     /* HV_BOOT_VERSION */
-	uint32_t size;        /* sizeof(struct hv_boot_info) */
+	uint64_t magic;         /* HV_BOOT_MAGIC */
+	uint32_t version;       /* HV_BOOT_VERSION */
+	uint32_t size;          /* sizeof(struct hv_boot_info) */
 	char name[HV_NAME_MAX]; /* partition name, NUL-terminated */
-	uint32_t part_id;     /* 0-based, in module order */
-	uint32_t cpu_count;   /* vCPUs; every one enters at the ELF entry, RSI = its index */
-	uint64_t ram_size;    /* guest RAM is [0, ram_size) */
-	uint64_t image_end;   /* first page above the loaded ELF: free RAM starts here */
-	uint64_t tsc_khz;     /* TSC frequency, 0 when the hypervisor does not know it */
-	uint32_t uart_port;   /* the virtual 16550, 0x3f8 */
+	uint32_t part_id;       /* 0-based, in module order */
+	uint32_t cpu_count;     /* vCPUs; every one enters at the ELF entry, RSI = its index */
+	uint64_t ram_size;      /* guest RAM is [0, ram_size) */
+	uint64_t image_end;     /* first page above the loaded ELF: free RAM starts here */
+	uint64_t tsc_khz;       /* TSC frequency, 0 when the hypervisor does not know it */
+	uint32_t uart_port;     /* the virtual 16550, 0x3f8 */
 	uint32_t hypercall_abi; /* HV_HC_ABI_VERSION */
 	uint32_t dev_count;
 	uint32_t reserved;
@@ -72,7 +72,7 @@ struct hv_boot_info {
  * CPL 0 may call; every pointer is a guest-physical address inside the
  * partition's RAM, copied in or out before the hypervisor acts on it.
  */
-#define HV_HC_ABI_VERSION 1
+#define HV_HC_ABI_VERSION   1
 #define HV_HC_CONSOLE_WRITE 1 /* (gpa, len <= HV_CONSOLE_MAX) -> bytes written */
 #define HV_HC_PART_INFO     2 /* (gpa, size) -> bytes of struct hv_part_info written */
 #define HV_HC_YIELD         3 /* () -> 0; a hint that this vCPU is waiting */
@@ -89,11 +89,11 @@ struct hv_boot_info {
 struct hv_part_info {
 	char name[HV_NAME_MAX];
 	uint32_t part_id;
-	uint32_t vcpu;        /* index of the calling vCPU */
+	uint32_t vcpu; /* index of the calling vCPU */
 	uint32_t cpu_count;
-	uint32_t host_cpu;    /* the physical CPU this vCPU runs on */
+	uint32_t host_cpu; /* the physical CPU this vCPU runs on */
 	uint64_t ram_size;
-	uint64_t exits;       /* VM exits of the calling vCPU so far */
+	uint64_t exits; /* VM exits of the calling vCPU so far */
 };
 
 #endif

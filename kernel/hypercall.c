@@ -74,11 +74,16 @@ static s64 hc_shutdown(struct vcpu *v, u64 code)
 static const char *hc_errname(s64 r)
 {
 	switch (-r) {
-	case HV_EPERM: return "not called from CPL 0";
-	case HV_EFAULT: return "buffer outside the partition's RAM";
-	case HV_EINVAL: return "invalid argument";
-	case HV_ENOSYS: return "unknown hypercall number";
-	default: return "refused";
+	case HV_EPERM:
+		return "not called from CPL 0";
+	case HV_EFAULT:
+		return "buffer outside the partition's RAM";
+	case HV_EINVAL:
+		return "invalid argument";
+	case HV_ENOSYS:
+		return "unknown hypercall number";
+	default:
+		return "refused";
 	}
 }
 
@@ -92,11 +97,21 @@ void hypercall_dispatch(struct vcpu *v, u8 cpl)
 		ret = -HV_EPERM;
 	} else {
 		switch (nr) {
-		case HV_HC_CONSOLE_WRITE: ret = hc_console_write(v, r->rdi, r->rsi); break;
-		case HV_HC_PART_INFO: ret = hc_part_info(v, r->rdi, r->rsi); break;
-		case HV_HC_YIELD: ret = 0; break;
-		case HV_HC_SHUTDOWN: ret = hc_shutdown(v, r->rdi); break;
-		default: ret = -HV_ENOSYS; break;
+		case HV_HC_CONSOLE_WRITE:
+			ret = hc_console_write(v, r->rdi, r->rsi);
+			break;
+		case HV_HC_PART_INFO:
+			ret = hc_part_info(v, r->rdi, r->rsi);
+			break;
+		case HV_HC_YIELD:
+			ret = 0;
+			break;
+		case HV_HC_SHUTDOWN:
+			ret = hc_shutdown(v, r->rdi);
+			break;
+		default:
+			ret = -HV_ENOSYS;
+			break;
 		}
 	}
 	if (ret < 0)

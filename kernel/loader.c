@@ -5,16 +5,16 @@
 #include "kernel/string.h"
 
 /* ELF-64 Object File Format, version 1.5, and the System V x86-64 psABI. */
-#define EI_NIDENT     16
-#define ELFCLASS64    2
-#define ELFDATA2LSB   1
-#define EV_CURRENT    1
-#define ET_EXEC       2
-#define EM_X86_64     62
-#define PT_LOAD       1
-#define PT_DYNAMIC    2
-#define PT_INTERP     3
-#define PF_X          BIT(0)
+#define EI_NIDENT   16
+#define ELFCLASS64  2
+#define ELFDATA2LSB 1
+#define EV_CURRENT  1
+#define ET_EXEC     2
+#define EM_X86_64   62
+#define PT_LOAD     1
+#define PT_DYNAMIC  2
+#define PT_INTERP   3
+#define PF_X        BIT(0)
 
 struct elf64_ehdr {
 	u8 e_ident[EI_NIDENT];
@@ -95,8 +95,8 @@ static bool loader_overlap(const struct elf64_phdr *a, const struct elf64_phdr *
 }
 
 /* Check every program header; fills *img. Nothing is copied yet. */
-static int loader_check_phdrs(const struct elf64_phdr *ph, u32 n, u64 len, u64 ram_size,
-			      u64 entry, struct loader_image *img, const char **why)
+static int loader_check_phdrs(const struct elf64_phdr *ph, u32 n, u64 len, u64 ram_size, u64 entry,
+			      struct loader_image *img, const char **why)
 {
 	bool loads = false, entry_ok = false;
 
@@ -115,7 +115,8 @@ static int loader_check_phdrs(const struct elf64_phdr *ph, u32 n, u64 len, u64 r
 		if ((ph[i].p_flags & PF_X) && entry >= ph[i].p_vaddr &&
 		    entry - ph[i].p_vaddr < ph[i].p_memsz)
 			entry_ok = true;
-		img->image_end = MAX(img->image_end, ALIGN_UP(ph[i].p_paddr + ph[i].p_memsz, PAGE_SIZE));
+		img->image_end =
+			MAX(img->image_end, ALIGN_UP(ph[i].p_paddr + ph[i].p_memsz, PAGE_SIZE));
 	}
 	if (!loads)
 		return *why = "no loadable segment", -ENOEXEC;
@@ -184,16 +185,21 @@ static void *loader_pt_virt(void *ctx, paddr_t pa)
 #define GDT_TSS_OFFSET 0x100 /* the TSS follows the GDT in the same page */
 #define GDT_ENTRIES    5     /* null, code, data, TSS (two slots) */
 
+/* A busy 64-bit TSS descriptor (SDM Vol. 3A 8.2.3), two GDT slots: TR is loaded with it. */
+static void loader_tss_desc(u64 desc[2], u64 base, u64 limit)
+{
+	desc[0] = (limit & 0xffff) | ((base & 0xffffff) << 16) | (0x8bULL << 40) |
+		  (((limit >> 16) & 0xf) << 48) | (((base >> 24) & 0xff) << 56);
+	desc[1] = base >> 32;
+}
+
 static void loader_gdt(u8 *ram)
 {
 	u64 gdt[GDT_ENTRIES] = { 0, 0x00af9a000000ffffULL, 0x00cf92000000ffffULL, 0, 0 };
 	u64 base = HV_GPA_GDT + GDT_TSS_OFFSET, limit = 0x67;
 	u8 *tss = ram + base;
 
-	/* Busy 64-bit TSS descriptor (SDM Vol. 3A 8.2.3): TR is loaded with it. */
-	gdt[3] = (limit & 0xffff) | ((base & 0xffffff) << 16) | (0x8bULL << 40) |
-		 (((base >> 24) & 0xff) << 56);
-	gdt[4] = base >> 32;
+	loader_tss_desc(&gdt[3], base, limit);
 	memcpy(ram + HV_GPA_GDT, gdt, sizeof(gdt));
 	memset(tss, 0, limit + 1);
 	tss[102] = limit + 1; /* I/O map base past the limit: no I/O bitmap */

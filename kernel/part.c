@@ -64,8 +64,8 @@ void part_stop(struct partition *p, const char *fmt, ...)
 	char why[192];
 	va_list ap;
 
-	if (!__atomic_compare_exchange_n(&p->state, &running, PART_STOPPED, false,
-					 __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE))
+	if (!__atomic_compare_exchange_n(&p->state, &running, PART_STOPPED, false, __ATOMIC_ACQ_REL,
+					 __ATOMIC_ACQUIRE))
 		return; /* already stopped: one line per partition */
 	va_start(ap, fmt);
 	vsnformat(why, sizeof(why), fmt, ap);
@@ -182,7 +182,8 @@ static void part_create(const struct part_config *pc, const struct boot_module *
 	p->vcpu_count = plan_cpu_count(pc->cpu_mask);
 	p->log_rl = (struct ratelimit)RATELIMIT_INIT(10, 1000);
 	vuart_init(&p->uart, part_ticks_per_sec(), part_uart_emit, p);
-	if (part_alloc_ram(p) || part_load(p, mod, &entry, &cr3) || part_create_vcpus(p, entry, cr3)) {
+	if (part_alloc_ram(p) || part_load(p, mod, &entry, &cr3) ||
+	    part_create_vcpus(p, entry, cr3)) {
 		part_free(p);
 		return;
 	}
@@ -207,13 +208,15 @@ static void part_machine(struct plan_machine *m)
 
 void part_init(const struct boot_info *bi)
 {
-	u32 n = MIN(bi->mod_count, (u32)PLAN_MAX_PARTS);
+	u32 n = bi->mod_count;
 	struct plan_machine m;
 
 	if (n == 0)
 		return;
-	if (bi->mod_count > n)
+	if (n > PLAN_MAX_PARTS) {
+		n = PLAN_MAX_PARTS;
 		pr_err("%u modules: only the first %u become partitions\n", bi->mod_count, n);
+	}
 	if (vcpu_select_backend()) {
 		pr_err("%u partition(s) not started\n", n);
 		return;

@@ -18,18 +18,18 @@
 enum part_state { PART_RUNNING = 0, PART_STOPPED = 1 };
 
 struct partition {
-	u32 id;                 /* 0-based, in module order */
+	u32 id; /* 0-based, in module order */
 	char name[PLAN_NAME_MAX];
 	struct part_config cfg;
-	u8 *ram;                /* the hypervisor's pointer to guest-physical 0 */
-	paddr_t ram_hpa;        /* host-physical base of its RAM */
+	u8 *ram;         /* the hypervisor's pointer to guest-physical 0 */
+	paddr_t ram_hpa; /* host-physical base of its RAM */
 	u64 ram_size;
 	struct gpmap gpm;
 	u32 vcpu_count;
 	struct vcpu *vcpus[HV_MAX_VCPUS];
 	struct vuart uart;
 	spinlock_t uart_lock;
-	int state;              /* enum part_state, changed atomically */
+	int state;               /* enum part_state, changed atomically */
 	struct ratelimit log_rl; /* for lines the guest can trigger */
 	u64 refused_hypercalls;
 };

@@ -181,8 +181,9 @@ int plan_parse(const char *cmdline, u32 index, struct part_config *pc)
 		return -EINVAL;
 	}
 	if (cmdline_parse(words, opts, ARRAY_SIZE(opts), tag)) {
-		printk(LOG_ERR, "%s: error: partition %s not started (bad command line, see above)\n",
-		       tag, pc->name);
+		printk(LOG_ERR,
+		       "%s: error: partition %s not started (bad command line, see above)\n", tag,
+		       pc->name);
 		return -EINVAL;
 	}
 	pc->ok = true;
@@ -234,9 +235,11 @@ static void plan_check_names(struct part_config *pcs, u32 n)
 
 static void plan_explicit_cpus(struct part_config *pc, u64 usable, u64 *used)
 {
-	char want[64], have[64];
+	char want[64];
 
 	if (pc->cpu_request & ~usable) {
+		char have[64];
+
 		plan_format_cpus(pc->cpu_request & ~usable, want, sizeof(want));
 		plan_format_cpus(usable, have, sizeof(have));
 		plan_reject(pc, "CPU %s not available to partitions (available: %s)", want, have);
@@ -261,8 +264,7 @@ static void plan_counted_cpus(struct part_config *pc, u64 usable, u64 *used)
 		}
 	}
 	if (got < pc->cpu_count) {
-		plan_reject(pc, "asks for %u CPUs, %u free", pc->cpu_count,
-			    plan_cpu_count(free));
+		plan_reject(pc, "asks for %u CPUs, %u free", pc->cpu_count, plan_cpu_count(free));
 		return;
 	}
 	pc->cpu_mask = mask;

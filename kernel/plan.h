@@ -16,25 +16,25 @@
 #define PLAN_MEM_ALIGN   (2 * MiB) /* so the nested tables use 2 MiB pages */
 #define PLAN_MEM_MIN     (2 * MiB)
 /* The loader's page-table area maps at most this much RAM. */
-#define PLAN_MEM_MAX     (((HV_GPA_PT_END - HV_GPA_PT_START) / PAGE_SIZE - 2) * GiB)
+#define PLAN_MEM_MAX (((HV_GPA_PT_END - HV_GPA_PT_START) / PAGE_SIZE - 2) * GiB)
 
 /* One partition as its module line asks for it, and what the plan gave it. */
 struct part_config {
 	char name[PLAN_NAME_MAX];
-	u32 cpu_count;       /* requested number of vCPUs */
-	u64 cpu_request;     /* cpus=@list: exactly these host CPUs; 0 for a count */
-	u64 mem;             /* bytes */
+	u32 cpu_count;             /* requested number of vCPUs */
+	u64 cpu_request;           /* cpus=@list: exactly these host CPUs; 0 for a count */
+	u64 mem;                   /* bytes */
 	char args[HV_CMDLINE_MAX]; /* the guest's command line (after "--") */
-	u32 module;          /* index of its GRUB module */
-	u64 cpu_mask;        /* host CPUs assigned by plan_assign() */
-	bool ok;             /* false: rejected (a line said why); never started */
+	u32 module;                /* index of its GRUB module */
+	u64 cpu_mask;              /* host CPUs assigned by plan_assign() */
+	bool ok;                   /* false: rejected (a line said why); never started */
 };
 
 /* The machine as the plan sees it. */
 struct plan_machine {
-	u32 cpu_count;       /* CPUs online, index 0 = the boot CPU */
-	u64 online_mask;     /* bit i: cpus[i] is online */
-	u64 free_ram;        /* bytes the RAM allocator could hand out */
+	u32 cpu_count;          /* CPUs online, index 0 = the boot CPU */
+	u64 online_mask;        /* bit i: cpus[i] is online */
+	u64 free_ram;           /* bytes the RAM allocator could hand out */
 	bool boot_cpu_fallback; /* no other CPU online: the boot CPU may run one vCPU */
 };
 

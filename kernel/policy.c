@@ -6,33 +6,34 @@
 #include "kernel/string.h"
 
 /* CPUID.1 (SDM Vol. 2A, CPUID; APM Vol. 3 appendix E.3.2). */
-#define CPUID1_ECX_MONITOR   BIT(3)
-#define CPUID1_ECX_VMX       BIT(5)
-#define CPUID1_ECX_SMX       BIT(6)
-#define CPUID1_ECX_PDCM      BIT(15)
-#define CPUID1_ECX_X2APIC    BIT(21)
-#define CPUID1_ECX_TSC_DL    BIT(24)
-#define CPUID1_ECX_XSAVE     BIT(26)
-#define CPUID1_ECX_OSXSAVE   BIT(27)
-#define CPUID1_ECX_HV        BIT(31)
-#define CPUID1_EDX_MCE       BIT(7)
-#define CPUID1_EDX_APIC      BIT(9)
-#define CPUID1_EDX_MCA       BIT(14)
-#define CPUID1_EDX_DS        BIT(21)
-#define CPUID1_EDX_ACPI      BIT(22)
-#define CPUID1_EDX_HTT       BIT(28)
-#define CPUID1_EDX_TM        BIT(29)
-#define CPUID1_EDX_PBE       BIT(31)
+#define CPUID1_ECX_MONITOR BIT(3)
+#define CPUID1_ECX_VMX     BIT(5)
+#define CPUID1_ECX_SMX     BIT(6)
+#define CPUID1_ECX_PDCM    BIT(15)
+#define CPUID1_ECX_X2APIC  BIT(21)
+#define CPUID1_ECX_TSC_DL  BIT(24)
+#define CPUID1_ECX_XSAVE   BIT(26)
+#define CPUID1_ECX_OSXSAVE BIT(27)
+#define CPUID1_ECX_HV      BIT(31)
+#define CPUID1_EDX_MCE     BIT(7)
+#define CPUID1_EDX_APIC    BIT(9)
+#define CPUID1_EDX_MCA     BIT(14)
+#define CPUID1_EDX_DS      BIT(21)
+#define CPUID1_EDX_ACPI    BIT(22)
+#define CPUID1_EDX_HTT     BIT(28)
+#define CPUID1_EDX_TM      BIT(29)
+#define CPUID1_EDX_PBE     BIT(31)
 /* CPUID.7.0 */
-#define CPUID7_EBX_SGX       BIT(2)
-#define CPUID7_EBX_RDT_M     BIT(12)
-#define CPUID7_EBX_RDT_A     BIT(15)
-#define CPUID7_EBX_PT        BIT(25)
-#define CPUID7_ECX_PKU       BIT(3)
-#define CPUID7_ECX_OSPKE     BIT(4)
-#define CPUID7_ECX_WAITPKG   BIT(5)
-#define CPUID7_ECX_SGX_LC    BIT(30)
-#define CPUID7_EDX_SPEC      (BIT(26) | BIT(27) | BIT(28) | BIT(29) | BIT(31)) /* IBRS, STIBP, L1D, ARCH_CAP, SSBD */
+#define CPUID7_EBX_SGX     BIT(2)
+#define CPUID7_EBX_RDT_M   BIT(12)
+#define CPUID7_EBX_RDT_A   BIT(15)
+#define CPUID7_EBX_PT      BIT(25)
+#define CPUID7_ECX_PKU     BIT(3)
+#define CPUID7_ECX_OSPKE   BIT(4)
+#define CPUID7_ECX_WAITPKG BIT(5)
+#define CPUID7_ECX_SGX_LC  BIT(30)
+#define CPUID7_EDX_SPEC \
+	(BIT(26) | BIT(27) | BIT(28) | BIT(29) | BIT(31)) /* IBRS, STIBP, L1D, ARCH_CAP, SSBD */
 /* CPUID.80000001h ECX (AMD) */
 #define CPUIDX1_ECX_CMP_LEGACY BIT(1)
 #define CPUIDX1_ECX_SVM        BIT(2)
@@ -119,21 +120,42 @@ static void cpuid_topology(const struct policy_cpu *c, u32 sub, struct cpuid_reg
 static void cpuid_basic(const struct policy_cpu *c, u32 leaf, u32 sub, struct cpuid_regs *r)
 {
 	switch (leaf) {
-	case 0x0: case 0x2: case 0xd: case 0x15: case 0x16:
+	case 0x0:
+	case 0x2:
+	case 0xd:
+	case 0x15:
+	case 0x16:
 		break;
-	case 0x1: cpuid_leaf1(c, r); break;
-	case 0x4: cpuid_leaf4(c, r); break;
-	case 0x7: cpuid_leaf7(c, sub, r); break;
-	case 0xb: case 0x1f: cpuid_topology(c, sub, r); break;
-	default: cpuid_zero(r); break; /* MONITOR, power, PMU, RDT, SGX, PT, ... */
+	case 0x1:
+		cpuid_leaf1(c, r);
+		break;
+	case 0x4:
+		cpuid_leaf4(c, r);
+		break;
+	case 0x7:
+		cpuid_leaf7(c, sub, r);
+		break;
+	case 0xb:
+	case 0x1f:
+		cpuid_topology(c, sub, r);
+		break;
+	default:
+		cpuid_zero(r);
+		break; /* MONITOR, power, PMU, RDT, SGX, PT, ... */
 	}
 }
 
 static void cpuid_ext(const struct policy_cpu *c, u32 leaf, struct cpuid_regs *r)
 {
 	switch (leaf) {
-	case 0x80000000: case 0x80000002: case 0x80000003: case 0x80000004:
-	case 0x80000005: case 0x80000006: case 0x80000019: case 0x8000001a:
+	case 0x80000000:
+	case 0x80000002:
+	case 0x80000003:
+	case 0x80000004:
+	case 0x80000005:
+	case 0x80000006:
+	case 0x80000019:
+	case 0x8000001a:
 		break;
 	case 0x80000001:
 		r->ecx &= ~(CPUIDX1_ECX_CMP_LEGACY | CPUIDX1_ECX_SVM | CPUIDX1_ECX_EXTAPIC |
@@ -150,7 +172,9 @@ static void cpuid_ext(const struct policy_cpu *c, u32 leaf, struct cpuid_regs *r
 		r->ecx = (MIN(c->vcpu_count, 256) - 1) & 0xff; /* NC; ApicIdSize 0: legacy */
 		r->edx = 0;
 		break;
-	default: cpuid_zero(r); break; /* SVM (8000000Ah), TopoExt, SEV, ... */
+	default:
+		cpuid_zero(r);
+		break; /* SVM (8000000Ah), TopoExt, SEV, ... */
 	}
 }
 
@@ -185,9 +209,9 @@ void policy_cpuid(const struct policy_cpu *c, u32 leaf, u32 sub, struct cpuid_re
 
 /* --- MSRs --- */
 
-#define EFER_GUEST_BITS (EFER_SCE | EFER_LME | EFER_LMA | EFER_NXE)
+#define EFER_GUEST_BITS    (EFER_SCE | EFER_LME | EFER_LMA | EFER_NXE)
 #define MTRR_DEF_TYPE_BITS (GENMASK(7, 0) | BIT(10) | BIT(11))
-#define MISC_ENABLE_VALUE (BIT(0) | BIT(11) | BIT(12)) /* fast strings; no BTS, no PEBS */
+#define MISC_ENABLE_VALUE  (BIT(0) | BIT(11) | BIT(12)) /* fast strings; no BTS, no PEBS */
 
 /* Memory types valid in PAT entries and MTRRs: UC, WC, WT, WP, WB (and UC- in PAT). */
 static bool mem_type_ok(u8 t, bool pat)
@@ -216,9 +240,16 @@ static bool efer_ok(const struct policy_cpu *c, u64 v)
 bool policy_msr_passthrough(u32 msr, bool write)
 {
 	switch (msr) {
-	case MSR_FS_BASE: case MSR_GS_BASE: case MSR_KERNEL_GS_BASE:
-	case MSR_STAR: case MSR_LSTAR: case MSR_CSTAR: case MSR_SFMASK:
-	case MSR_IA32_SYSENTER_CS: case MSR_IA32_SYSENTER_ESP: case MSR_IA32_SYSENTER_EIP:
+	case MSR_FS_BASE:
+	case MSR_GS_BASE:
+	case MSR_KERNEL_GS_BASE:
+	case MSR_STAR:
+	case MSR_LSTAR:
+	case MSR_CSTAR:
+	case MSR_SFMASK:
+	case MSR_IA32_SYSENTER_CS:
+	case MSR_IA32_SYSENTER_ESP:
+	case MSR_IA32_SYSENTER_EIP:
 	case MSR_TSC_AUX:
 		return true;
 	case MSR_IA32_TSC:
@@ -232,13 +263,17 @@ enum policy_msr policy_msr_read(const struct policy_cpu *c, u32 msr, u64 *value)
 {
 	*value = 0;
 	switch (msr) {
-	case MSR_EFER: case MSR_IA32_PAT: case MSR_IA32_MTRR_DEF_TYPE: case MSR_IA32_TSC:
+	case MSR_EFER:
+	case MSR_IA32_PAT:
+	case MSR_IA32_MTRR_DEF_TYPE:
+	case MSR_IA32_TSC:
 		return POLICY_MSR_EMULATE;
 	case MSR_IA32_APIC_BASE:
 		*value = 0xfee00000ULL | (c->vcpu == 0 ? APIC_BASE_BSP : 0); /* disabled: no APIC */
 		return POLICY_MSR_DONE;
 	case MSR_IA32_MTRRCAP: /* no variable or fixed MTRRs, so their MSRs #GP */
-	case MSR_IA32_BIOS_SIGN_ID: case MSR_IA32_DEBUGCTL:
+	case MSR_IA32_BIOS_SIGN_ID:
+	case MSR_IA32_DEBUGCTL:
 		return POLICY_MSR_DONE;
 	case MSR_IA32_PLATFORM_ID:
 		return c->intel ? POLICY_MSR_DONE : POLICY_MSR_GP;
@@ -262,7 +297,8 @@ enum policy_msr policy_msr_write(const struct policy_cpu *c, u32 msr, u64 value)
 		return pat_ok(value) ? POLICY_MSR_EMULATE : POLICY_MSR_GP;
 	case MSR_IA32_MTRR_DEF_TYPE:
 		return !(value & ~MTRR_DEF_TYPE_BITS) && mem_type_ok(value & 0xff, false)
-			       ? POLICY_MSR_EMULATE : POLICY_MSR_GP;
+			       ? POLICY_MSR_EMULATE
+			       : POLICY_MSR_GP;
 	case MSR_IA32_TSC:
 		return POLICY_MSR_EMULATE;
 	case MSR_IA32_BIOS_SIGN_ID: /* written as 0 before reading the microcode revision */

@@ -10,39 +10,39 @@
 #include "kernel/types.h"
 
 /* Model-specific registers the policy names (SDM Vol. 4, APM Vol. 2 appendix A). */
-#define MSR_IA32_TSC            0x00000010
-#define MSR_IA32_PLATFORM_ID    0x00000017
-#define MSR_IA32_APIC_BASE      0x0000001b
-#define  APIC_BASE_BSP          BIT(8)
-#define  APIC_BASE_EN           BIT(11)
+#define MSR_IA32_TSC             0x00000010
+#define MSR_IA32_PLATFORM_ID     0x00000017
+#define MSR_IA32_APIC_BASE       0x0000001b
+#define APIC_BASE_BSP            BIT(8)
+#define APIC_BASE_EN             BIT(11)
 #define MSR_IA32_FEATURE_CONTROL 0x0000003a
-#define MSR_IA32_BIOS_UPDT_TRIG 0x00000079 /* microcode update: never from a partition */
-#define MSR_IA32_BIOS_SIGN_ID   0x0000008b
-#define MSR_IA32_MTRRCAP        0x000000fe
-#define MSR_IA32_SYSENTER_CS    0x00000174
-#define MSR_IA32_SYSENTER_ESP   0x00000175
-#define MSR_IA32_SYSENTER_EIP   0x00000176
-#define MSR_IA32_MISC_ENABLE    0x000001a0
-#define MSR_IA32_DEBUGCTL       0x000001d9
-#define MSR_IA32_MTRR_FIRST     0x00000200 /* variable and fixed MTRRs ... */
-#define MSR_IA32_MTRR_LAST      0x000002ff /* ... up to and including MTRR_DEF_TYPE */
-#define MSR_IA32_PAT            0x00000277
-#define MSR_IA32_MTRR_DEF_TYPE  0x000002ff
-#define MSR_STAR                0xc0000081
-#define MSR_LSTAR               0xc0000082
-#define MSR_CSTAR               0xc0000083
-#define MSR_SFMASK              0xc0000084
-#define MSR_TSC_AUX             0xc0000103
-#define MSR_VM_CR               0xc0010114 /* SVM: never visible */
-#define MSR_VM_HSAVE_PA         0xc0010117
+#define MSR_IA32_BIOS_UPDT_TRIG  0x00000079 /* microcode update: never from a partition */
+#define MSR_IA32_BIOS_SIGN_ID    0x0000008b
+#define MSR_IA32_MTRRCAP         0x000000fe
+#define MSR_IA32_SYSENTER_CS     0x00000174
+#define MSR_IA32_SYSENTER_ESP    0x00000175
+#define MSR_IA32_SYSENTER_EIP    0x00000176
+#define MSR_IA32_MISC_ENABLE     0x000001a0
+#define MSR_IA32_DEBUGCTL        0x000001d9
+#define MSR_IA32_MTRR_FIRST      0x00000200 /* variable and fixed MTRRs ... */
+#define MSR_IA32_MTRR_LAST       0x000002ff /* ... up to and including MTRR_DEF_TYPE */
+#define MSR_IA32_PAT             0x00000277
+#define MSR_IA32_MTRR_DEF_TYPE   0x000002ff
+#define MSR_STAR                 0xc0000081
+#define MSR_LSTAR                0xc0000082
+#define MSR_CSTAR                0xc0000083
+#define MSR_SFMASK               0xc0000084
+#define MSR_TSC_AUX              0xc0000103
+#define MSR_VM_CR                0xc0010114 /* SVM: never visible */
+#define MSR_VM_HSAVE_PA          0xc0010117
 
 /* What the partition's vCPU asks about; the guest's own register values included. */
 struct policy_cpu {
-	bool intel;        /* GenuineIntel host; AMD-style otherwise */
-	u32 vcpu;          /* index of the asking vCPU */
-	u32 vcpu_count;    /* vCPUs in its partition */
-	u32 max_leaf;      /* host CPUID.0.EAX */
-	u32 max_ext_leaf;  /* host CPUID.80000000h.EAX */
+	bool intel;         /* GenuineIntel host; AMD-style otherwise */
+	u32 vcpu;           /* index of the asking vCPU */
+	u32 vcpu_count;     /* vCPUs in its partition */
+	u32 max_leaf;       /* host CPUID.0.EAX */
+	u32 max_ext_leaf;   /* host CPUID.80000000h.EAX */
 	u64 cr0, cr4, efer; /* the guest's current values */
 };
 

@@ -10,71 +10,73 @@
 #include "kernel/printk.h"
 #include "kernel/string.h"
 
+/* clang-format off: register layouts keep their fields indented under them (STYLE.md 3). */
+
 /* VMCB control area (APM Vol. 2 appendix B, table B-1). */
 struct vmcb_control {
-	u32 intercept_cr;       /* 000h: 15:0 reads, 31:16 writes of CR0-15 */
-	u32 intercept_dr;       /* 004h */
-	u32 intercept_exc;      /* 008h: one bit per exception vector */
-	u32 intercept_misc1;    /* 00Ch */
-#define  INTERCEPT_INTR      BIT(0)
-#define  INTERCEPT_NMI       BIT(1)
-#define  INTERCEPT_INIT      BIT(3)
-#define  INTERCEPT_RDPMC     BIT(15)
-#define  INTERCEPT_CPUID     BIT(18)
-#define  INTERCEPT_INVD      BIT(22)
-#define  INTERCEPT_HLT       BIT(24)
-#define  INTERCEPT_INVLPGA   BIT(26)
-#define  INTERCEPT_IOIO_PROT BIT(27)
-#define  INTERCEPT_MSR_PROT  BIT(28)
-#define  INTERCEPT_SHUTDOWN  BIT(31)
-	u32 intercept_misc2;    /* 010h */
-#define  INTERCEPT_VMRUN     BIT(0)
-#define  INTERCEPT_VMMCALL   BIT(1)
-#define  INTERCEPT_VMLOAD    BIT(2)
-#define  INTERCEPT_VMSAVE    BIT(3)
-#define  INTERCEPT_STGI      BIT(4)
-#define  INTERCEPT_CLGI      BIT(5)
-#define  INTERCEPT_SKINIT    BIT(6)
-#define  INTERCEPT_MONITOR   BIT(10)
-#define  INTERCEPT_MWAIT     BIT(11)
-#define  INTERCEPT_MWAIT_CON BIT(12)
-	u32 intercept_misc3;    /* 014h */
+	u32 intercept_cr;    /* 000h: 15:0 reads, 31:16 writes of CR0-15 */
+	u32 intercept_dr;    /* 004h */
+	u32 intercept_exc;   /* 008h: one bit per exception vector */
+	u32 intercept_misc1; /* 00Ch */
+#define INTERCEPT_INTR      BIT(0)
+#define INTERCEPT_NMI       BIT(1)
+#define INTERCEPT_INIT      BIT(3)
+#define INTERCEPT_RDPMC     BIT(15)
+#define INTERCEPT_CPUID     BIT(18)
+#define INTERCEPT_INVD      BIT(22)
+#define INTERCEPT_HLT       BIT(24)
+#define INTERCEPT_INVLPGA   BIT(26)
+#define INTERCEPT_IOIO_PROT BIT(27)
+#define INTERCEPT_MSR_PROT  BIT(28)
+#define INTERCEPT_SHUTDOWN  BIT(31)
+	u32 intercept_misc2; /* 010h */
+#define INTERCEPT_VMRUN     BIT(0)
+#define INTERCEPT_VMMCALL   BIT(1)
+#define INTERCEPT_VMLOAD    BIT(2)
+#define INTERCEPT_VMSAVE    BIT(3)
+#define INTERCEPT_STGI      BIT(4)
+#define INTERCEPT_CLGI      BIT(5)
+#define INTERCEPT_SKINIT    BIT(6)
+#define INTERCEPT_MONITOR   BIT(10)
+#define INTERCEPT_MWAIT     BIT(11)
+#define INTERCEPT_MWAIT_CON BIT(12)
+	u32 intercept_misc3; /* 014h */
 	u8 reserved_018[0x3c - 0x18];
 	u16 pause_filter_thresh; /* 03Ch */
-	u16 pause_filter_count; /* 03Eh */
-	u64 iopm_base_pa;       /* 040h: I/O permission map, 12 KiB */
-	u64 msrpm_base_pa;      /* 048h: MSR permission map, 8 KiB */
-	u64 tsc_offset;         /* 050h */
-	u32 asid;               /* 058h */
-	u8 tlb_control;         /* 05Ch */
-#define  TLB_CONTROL_NONE    0
-#define  TLB_CONTROL_ALL     1 /* flush every ASID's entries on this CPU */
+	u16 pause_filter_count;  /* 03Eh */
+	u64 iopm_base_pa;        /* 040h: I/O permission map, 12 KiB */
+	u64 msrpm_base_pa;       /* 048h: MSR permission map, 8 KiB */
+	u64 tsc_offset;          /* 050h */
+	u32 asid;                /* 058h */
+	u8 tlb_control;          /* 05Ch */
+#define TLB_CONTROL_NONE 0
+#define TLB_CONTROL_ALL  1 /* flush every ASID's entries on this CPU */
 	u8 reserved_05d[3];
-	u64 int_ctl;            /* 060h */
-#define  V_INTR_MASKING      BIT(24) /* guest IF masks only virtual interrupts */
-	u64 int_shadow;         /* 068h */
-	u64 exitcode;           /* 070h */
-	u64 exitinfo1;          /* 078h */
-	u64 exitinfo2;          /* 080h */
-	u64 exitintinfo;        /* 088h: event being delivered when the exit came */
-	u64 np_enable;          /* 090h */
-#define  NP_ENABLE           BIT(0)
-	u64 avic_apic_bar;      /* 098h */
-	u64 ghcb_pa;            /* 0A0h */
-	u64 eventinj;           /* 0A8h: event to inject at VMRUN (APM 15.20) */
-#define  EVENT_VECTOR        GENMASK(7, 0)
-#define  EVENT_TYPE_SHIFT    8
-#define  EVENT_TYPE_INTR     0
-#define  EVENT_TYPE_NMI      2
-#define  EVENT_TYPE_EXC      3
-#define  EVENT_EV            BIT(11) /* error code valid */
-#define  EVENT_V             BIT(31)
-	u64 n_cr3;              /* 0B0h: nested page table root */
-	u64 virt_ext;           /* 0B8h */
-	u32 clean;              /* 0C0h */
+	u64 int_ctl;           /* 060h */
+#define V_INTR_MASKING BIT(24) /* guest IF masks only virtual interrupts */
+	u64 int_shadow;        /* 068h */
+	u64 exitcode;          /* 070h */
+	u64 exitinfo1;         /* 078h */
+	u64 exitinfo2;         /* 080h */
+	u64 exitintinfo;       /* 088h: event being delivered when the exit came */
+	u64 np_enable;         /* 090h */
+#define NP_ENABLE BIT(0)
+	u64 avic_apic_bar; /* 098h */
+	u64 ghcb_pa;       /* 0A0h */
+	u64 eventinj;      /* 0A8h: event to inject at VMRUN (APM 15.20) */
+#define EVENT_VECTOR     GENMASK(7, 0)
+#define EVENT_TYPE_SHIFT 8
+#define EVENT_TYPE_INTR  0
+#define EVENT_TYPE_NMI   2
+#define EVENT_TYPE_EXC   3
+#define EVENT_EV         BIT(11) /* error code valid */
+#define EVENT_V          BIT(31)
+	u64 n_cr3;    /* 0B0h: nested page table root */
+	u64 virt_ext; /* 0B8h */
+	u32 clean;    /* 0C0h */
 	u32 reserved_0c4;
-	u64 next_rip;           /* 0C8h: with NRIP save */
-	u8 insn_len;            /* 0D0h */
+	u64 next_rip; /* 0C8h: with NRIP save */
+	u8 insn_len;  /* 0D0h */
 	u8 insn_bytes[15];
 	u8 reserved_0e0[0x400 - 0xe0];
 } __packed;
@@ -91,26 +93,26 @@ struct vmcb_seg {
 struct vmcb_save {
 	struct vmcb_seg es, cs, ss, ds, fs, gs, gdtr, ldtr, idtr, tr; /* 000h-09Fh */
 	u8 reserved_0a0[0xcb - 0xa0];
-	u8 cpl;                 /* 0CBh */
+	u8 cpl; /* 0CBh */
 	u32 reserved_0cc;
-	u64 efer;               /* 0D0h */
+	u64 efer; /* 0D0h */
 	u8 reserved_0d8[0x148 - 0xd8];
-	u64 cr4;                /* 148h */
-	u64 cr3;                /* 150h */
-	u64 cr0;                /* 158h */
-	u64 dr7;                /* 160h */
-	u64 dr6;                /* 168h */
-	u64 rflags;             /* 170h */
-	u64 rip;                /* 178h */
+	u64 cr4;    /* 148h */
+	u64 cr3;    /* 150h */
+	u64 cr0;    /* 158h */
+	u64 dr7;    /* 160h */
+	u64 dr6;    /* 168h */
+	u64 rflags; /* 170h */
+	u64 rip;    /* 178h */
 	u8 reserved_180[0x1d8 - 0x180];
-	u64 rsp;                /* 1D8h */
+	u64 rsp; /* 1D8h */
 	u8 reserved_1e0[0x1f8 - 0x1e0];
-	u64 rax;                /* 1F8h */
-	u64 star, lstar, cstar, sfmask, kernel_gs_base; /* 200h-220h */
+	u64 rax;                                          /* 1F8h */
+	u64 star, lstar, cstar, sfmask, kernel_gs_base;   /* 200h-220h */
 	u64 sysenter_cs, sysenter_esp, sysenter_eip, cr2; /* 228h-240h */
 	u8 reserved_248[0x268 - 0x248];
-	u64 g_pat;              /* 268h: guest PAT with nested paging */
-	u64 dbgctl;             /* 270h */
+	u64 g_pat;  /* 268h: guest PAT with nested paging */
+	u64 dbgctl; /* 270h */
 	u8 reserved_278[0xc00 - 0x278];
 } __packed;
 _Static_assert(__builtin_offsetof(struct vmcb_save, efer) == 0xd0, "VMCB EFER");
@@ -145,27 +147,28 @@ _Static_assert(sizeof(struct vmcb) == PAGE_SIZE, "VMCB is one page");
 #define SVM_EXIT_INVALID   0xffffffffU /* VMRUN consistency check failed */
 
 /* IOIO EXITINFO1 (APM 15.10.2). */
-#define IOIO_IN        BIT(0)
-#define IOIO_STR       BIT(2)
-#define IOIO_REP       BIT(3)
-#define IOIO_SZ_SHIFT  4 /* one-hot 8/16/32-bit in bits 6:4 */
+#define IOIO_IN         BIT(0)
+#define IOIO_STR        BIT(2)
+#define IOIO_REP        BIT(3)
+#define IOIO_SZ_SHIFT   4 /* one-hot 8/16/32-bit in bits 6:4 */
 #define IOIO_PORT_SHIFT 16
 /* #NPF EXITINFO1: a page-fault error code (APM 15.25.6). */
-#define NPF_P          BIT(0)
-#define NPF_RW         BIT(1)
-#define NPF_ID         BIT(4)
+#define NPF_P  BIT(0)
+#define NPF_RW BIT(1)
+#define NPF_ID BIT(4)
 
 #define SVM_CPUID_LEAF  0x8000000a
-#define  SVM_FEAT_NP     BIT(0)
-#define  SVM_FEAT_NRIPS  BIT(3)
+#define SVM_FEAT_NP     BIT(0)
+#define SVM_FEAT_NRIPS  BIT(3)
 #define VM_CR_SVMDIS    BIT(4)
-#define EXC_DB 1
-#define EXC_UD 6
-#define EXC_GP 13
-#define EXC_AC 17
+#define EXC_DB          1
+#define EXC_UD          6
+#define EXC_GP          13
+#define EXC_AC          17
 #define SVM_DEFAULT_PAT 0x0007040600070406ULL
 #define SVM_IOPM_SIZE   (12 * KiB)
 #define SVM_MSRPM_SIZE  (8 * KiB)
+/* clang-format on */
 
 struct svm_vcpu {
 	struct vmcb *vmcb;
@@ -185,8 +188,14 @@ static bool svm_nrips;
 
 void svm_vmrun(paddr_t vmcb, struct vcpu_regs *regs, paddr_t host_area); /* svm_run.asm */
 
-static inline void svm_clgi(void) { __asm__ __volatile__("clgi" ::: "memory"); }
-static inline void svm_stgi(void) { __asm__ __volatile__("stgi" ::: "memory"); }
+static inline void svm_clgi(void)
+{
+	__asm__ __volatile__("clgi" ::: "memory");
+}
+static inline void svm_stgi(void)
+{
+	__asm__ __volatile__("stgi" ::: "memory");
+}
 
 /* Clear the read or write intercept bit of msr in the MSR permission map (APM 15.11). */
 static void svm_msrpm_allow(u8 *map, u32 msr, bool write)
@@ -230,7 +239,8 @@ static int svm_init(const char **why)
 {
 	u32 a, b, c, d;
 
-	if (strcmp(cpu_features.vendor, "AuthenticAMD") && strcmp(cpu_features.vendor, "HygonGenuine"))
+	if (strcmp(cpu_features.vendor, "AuthenticAMD") &&
+	    strcmp(cpu_features.vendor, "HygonGenuine"))
 		return *why = "not an AMD CPU", -ENODEV;
 	if (!cpu_features.svm || cpu_features.max_ext_leaf < SVM_CPUID_LEAF)
 		return *why = "CPUID reports no SVM", -ENODEV;
@@ -271,12 +281,14 @@ static void svm_setup_control(struct vmcb_control *ctl, paddr_t nested_root, u32
 	/* #AC and #DB are reflected: a guest could loop delivering them without an exit. */
 	ctl->intercept_exc = BIT(EXC_DB) | BIT(EXC_AC);
 	ctl->intercept_misc1 = INTERCEPT_INTR | INTERCEPT_NMI | INTERCEPT_INIT | INTERCEPT_RDPMC |
-			       INTERCEPT_CPUID | INTERCEPT_INVD | INTERCEPT_HLT | INTERCEPT_INVLPGA |
-			       INTERCEPT_IOIO_PROT | INTERCEPT_MSR_PROT | INTERCEPT_SHUTDOWN;
+			       INTERCEPT_CPUID | INTERCEPT_INVD | INTERCEPT_HLT |
+			       INTERCEPT_INVLPGA | INTERCEPT_IOIO_PROT | INTERCEPT_MSR_PROT |
+			       INTERCEPT_SHUTDOWN;
 	/* VMRUN must be intercepted (APM 15.5.1); the guest has no SVM instructions at all. */
 	ctl->intercept_misc2 = INTERCEPT_VMRUN | INTERCEPT_VMMCALL | INTERCEPT_VMLOAD |
-			       INTERCEPT_VMSAVE | INTERCEPT_STGI | INTERCEPT_CLGI | INTERCEPT_SKINIT |
-			       INTERCEPT_MONITOR | INTERCEPT_MWAIT | INTERCEPT_MWAIT_CON;
+			       INTERCEPT_VMSAVE | INTERCEPT_STGI | INTERCEPT_CLGI |
+			       INTERCEPT_SKINIT | INTERCEPT_MONITOR | INTERCEPT_MWAIT |
+			       INTERCEPT_MWAIT_CON;
 	ctl->iopm_base_pa = svm_iopm;
 	ctl->msrpm_base_pa = svm_msrpm;
 	ctl->asid = asid;
@@ -416,29 +428,62 @@ static void svm_decode(struct vcpu *v, const struct vmcb *vm, struct vcpu_exit *
 	e->cpl = vm->save.cpl;
 	e->reason = VCPU_EXIT_UNKNOWN;
 	switch (code) {
-	case SVM_EXIT_INTR: case SVM_EXIT_NMI: e->reason = VCPU_EXIT_IRQ; break;
-	case SVM_EXIT_CPUID: e->reason = VCPU_EXIT_CPUID; e->insn_len = svm_insn_len(vm, 2); break;
+	case SVM_EXIT_INTR:
+	case SVM_EXIT_NMI:
+		e->reason = VCPU_EXIT_IRQ;
+		break;
+	case SVM_EXIT_CPUID:
+		e->reason = VCPU_EXIT_CPUID;
+		e->insn_len = svm_insn_len(vm, 2);
+		break;
 	case SVM_EXIT_MSR:
 		e->reason = vm->ctl.exitinfo1 ? VCPU_EXIT_MSR_WRITE : VCPU_EXIT_MSR_READ;
 		e->msr.index = (u32)v->regs.rcx;
 		e->msr.value = (v->regs.rdx << 32) | (u32)v->regs.rax;
 		e->insn_len = svm_insn_len(vm, 2);
 		break;
-	case SVM_EXIT_IOIO: svm_decode_io(vm, e); break;
-	case SVM_EXIT_VMMCALL: e->reason = VCPU_EXIT_HYPERCALL; e->insn_len = svm_insn_len(vm, 3); break;
-	case SVM_EXIT_NPF: svm_decode_npf(vm, e); break;
-	case SVM_EXIT_HLT: e->reason = VCPU_EXIT_HLT; e->insn_len = svm_insn_len(vm, 1); break;
-	case SVM_EXIT_INVD: e->reason = VCPU_EXIT_INVD; e->insn_len = svm_insn_len(vm, 2); break;
-	case SVM_EXIT_SHUTDOWN: e->reason = VCPU_EXIT_SHUTDOWN; break;
-	case SVM_EXIT_INIT: e->reason = VCPU_EXIT_INIT; break;
-	case SVM_EXIT_RDPMC: svm_bad_insn(e, EXC_GP); break; /* no PMU for partitions */
-	case SVM_EXIT_INVLPGA: case SVM_EXIT_VMRUN: case SVM_EXIT_VMMCALL + 1 ... SVM_EXIT_SKINIT:
-	case SVM_EXIT_MONITOR ... SVM_EXIT_MWAIT_CON: svm_bad_insn(e, EXC_UD); break;
-	case SVM_EXIT_EXCP_BASE + EXC_DB: case SVM_EXIT_EXCP_BASE + EXC_AC:
+	case SVM_EXIT_IOIO:
+		svm_decode_io(vm, e);
+		break;
+	case SVM_EXIT_VMMCALL:
+		e->reason = VCPU_EXIT_HYPERCALL;
+		e->insn_len = svm_insn_len(vm, 3);
+		break;
+	case SVM_EXIT_NPF:
+		svm_decode_npf(vm, e);
+		break;
+	case SVM_EXIT_HLT:
+		e->reason = VCPU_EXIT_HLT;
+		e->insn_len = svm_insn_len(vm, 1);
+		break;
+	case SVM_EXIT_INVD:
+		e->reason = VCPU_EXIT_INVD;
+		e->insn_len = svm_insn_len(vm, 2);
+		break;
+	case SVM_EXIT_SHUTDOWN:
+		e->reason = VCPU_EXIT_SHUTDOWN;
+		break;
+	case SVM_EXIT_INIT:
+		e->reason = VCPU_EXIT_INIT;
+		break;
+	case SVM_EXIT_RDPMC:
+		svm_bad_insn(e, EXC_GP);
+		break; /* no PMU for partitions */
+	case SVM_EXIT_INVLPGA:
+	case SVM_EXIT_VMRUN:
+	case SVM_EXIT_VMMCALL + 1 ... SVM_EXIT_SKINIT:
+	case SVM_EXIT_MONITOR ... SVM_EXIT_MWAIT_CON:
+		svm_bad_insn(e, EXC_UD);
+		break;
+	case SVM_EXIT_EXCP_BASE + EXC_DB:
+	case SVM_EXIT_EXCP_BASE + EXC_AC:
 		svm_decode_exc(vm, code, e);
 		break;
-	case SVM_EXIT_INVALID: svm_explain_invalid(vm, e); break;
-	default: break;
+	case SVM_EXIT_INVALID:
+		svm_explain_invalid(vm, e);
+		break;
+	default:
+		break;
 	}
 }
 
@@ -490,12 +535,18 @@ static u64 svm_get(struct vcpu *v, enum vcpu_reg r)
 	const struct vmcb *vm = ((struct svm_vcpu *)v->backend)->vmcb;
 
 	switch (r) {
-	case VCPU_REG_CR0: return vm->save.cr0;
-	case VCPU_REG_CR3: return vm->save.cr3;
-	case VCPU_REG_CR4: return vm->save.cr4;
-	case VCPU_REG_EFER: return vm->save.efer & ~EFER_SVME; /* SVM is not the guest's */
-	case VCPU_REG_PAT: return vm->save.g_pat;
-	case VCPU_REG_TSC_OFFSET: return vm->ctl.tsc_offset;
+	case VCPU_REG_CR0:
+		return vm->save.cr0;
+	case VCPU_REG_CR3:
+		return vm->save.cr3;
+	case VCPU_REG_CR4:
+		return vm->save.cr4;
+	case VCPU_REG_EFER:
+		return vm->save.efer & ~EFER_SVME; /* SVM is not the guest's */
+	case VCPU_REG_PAT:
+		return vm->save.g_pat;
+	case VCPU_REG_TSC_OFFSET:
+		return vm->ctl.tsc_offset;
 	}
 	return 0;
 }
@@ -505,12 +556,24 @@ static void svm_set(struct vcpu *v, enum vcpu_reg r, u64 val)
 	struct vmcb *vm = ((struct svm_vcpu *)v->backend)->vmcb;
 
 	switch (r) {
-	case VCPU_REG_CR0: vm->save.cr0 = val; break;
-	case VCPU_REG_CR3: vm->save.cr3 = val; break;
-	case VCPU_REG_CR4: vm->save.cr4 = val; break;
-	case VCPU_REG_EFER: vm->save.efer = val | EFER_SVME; break;
-	case VCPU_REG_PAT: vm->save.g_pat = val; break;
-	case VCPU_REG_TSC_OFFSET: vm->ctl.tsc_offset = val; break;
+	case VCPU_REG_CR0:
+		vm->save.cr0 = val;
+		break;
+	case VCPU_REG_CR3:
+		vm->save.cr3 = val;
+		break;
+	case VCPU_REG_CR4:
+		vm->save.cr4 = val;
+		break;
+	case VCPU_REG_EFER:
+		vm->save.efer = val | EFER_SVME;
+		break;
+	case VCPU_REG_PAT:
+		vm->save.g_pat = val;
+		break;
+	case VCPU_REG_TSC_OFFSET:
+		vm->ctl.tsc_offset = val;
+		break;
 	}
 }
 
@@ -523,8 +586,8 @@ static void svm_dump(struct vcpu *v)
 {
 	const struct vmcb *vm = ((struct svm_vcpu *)v->backend)->vmcb;
 
-	printk(LOG_ERR, "  exit 0x%llx info1 0x%llx info2 0x%llx intinfo 0x%llx\n", vm->ctl.exitcode,
-	       vm->ctl.exitinfo1, vm->ctl.exitinfo2, vm->ctl.exitintinfo);
+	printk(LOG_ERR, "  exit 0x%llx info1 0x%llx info2 0x%llx intinfo 0x%llx\n",
+	       vm->ctl.exitcode, vm->ctl.exitinfo1, vm->ctl.exitinfo2, vm->ctl.exitintinfo);
 	printk(LOG_ERR, "  RIP %016llx RSP %016llx RFLAGS %08llx CPL %u\n", vm->save.rip,
 	       vm->save.rsp, vm->save.rflags, vm->save.cpl);
 	printk(LOG_ERR, "  CR0 %016llx CR3 %016llx CR4 %016llx EFER %016llx\n", vm->save.cr0,

@@ -11,19 +11,28 @@
 #include "kernel/printk.h"
 #include "kernel/string.h"
 
-#define EXC_UD 6
-#define EXC_GP 13
+#define EXC_UD              6
+#define EXC_GP              13
 #define MTRR_DEF_TYPE_RESET 0x806 /* MTRRs enabled, default type write-back */
 
 const struct vcpu_ops *vcpu_ops;
 
 static const char *const exit_names[VCPU_EXIT_COUNT] = {
-	[VCPU_EXIT_NONE] = "none", [VCPU_EXIT_IRQ] = "irq", [VCPU_EXIT_CPUID] = "cpuid",
-	[VCPU_EXIT_MSR_READ] = "rdmsr", [VCPU_EXIT_MSR_WRITE] = "wrmsr", [VCPU_EXIT_IO] = "io",
-	[VCPU_EXIT_HYPERCALL] = "hypercall", [VCPU_EXIT_NPF] = "npf", [VCPU_EXIT_HLT] = "hlt",
-	[VCPU_EXIT_INVD] = "invd", [VCPU_EXIT_BAD_INSN] = "bad-insn",
-	[VCPU_EXIT_SHUTDOWN] = "shutdown", [VCPU_EXIT_INIT] = "init",
-	[VCPU_EXIT_EXCEPTION] = "exception", [VCPU_EXIT_ENTRY_FAILED] = "entry-failed",
+	[VCPU_EXIT_NONE] = "none",
+	[VCPU_EXIT_IRQ] = "irq",
+	[VCPU_EXIT_CPUID] = "cpuid",
+	[VCPU_EXIT_MSR_READ] = "rdmsr",
+	[VCPU_EXIT_MSR_WRITE] = "wrmsr",
+	[VCPU_EXIT_IO] = "io",
+	[VCPU_EXIT_HYPERCALL] = "hypercall",
+	[VCPU_EXIT_NPF] = "npf",
+	[VCPU_EXIT_HLT] = "hlt",
+	[VCPU_EXIT_INVD] = "invd",
+	[VCPU_EXIT_BAD_INSN] = "bad-insn",
+	[VCPU_EXIT_SHUTDOWN] = "shutdown",
+	[VCPU_EXIT_INIT] = "init",
+	[VCPU_EXIT_EXCEPTION] = "exception",
+	[VCPU_EXIT_ENTRY_FAILED] = "entry-failed",
 	[VCPU_EXIT_UNKNOWN] = "unknown",
 };
 
@@ -63,7 +72,8 @@ struct vcpu *vcpu_create(struct partition *p, u32 index, u32 cpu, const struct v
 	/* The tag (ASID/VPID) is per partition: its vCPUs share one address space. */
 	r = vcpu_ops->create(v, gpmap_root(&p->gpm), p->id + 1, s);
 	if (r) {
-		part_err(p, "vCPU %u: backend %s cannot create it (%d)\n", index, vcpu_ops->name, r);
+		part_err(p, "vCPU %u: backend %s cannot create it (%d)\n", index, vcpu_ops->name,
+			 r);
 		return NULL;
 	}
 	return v;
@@ -123,11 +133,20 @@ static void vcpu_cpuid(struct vcpu *v, const struct vcpu_exit *e)
 static enum policy_msr vcpu_msr_get(struct vcpu *v, u32 msr, u64 *val)
 {
 	switch (msr) {
-	case MSR_EFER: *val = vcpu_ops->get(v, VCPU_REG_EFER); break;
-	case MSR_IA32_PAT: *val = vcpu_ops->get(v, VCPU_REG_PAT); break;
-	case MSR_IA32_MTRR_DEF_TYPE: *val = v->mtrr_def_type; break;
-	case MSR_IA32_TSC: *val = rdtsc() + vcpu_ops->get(v, VCPU_REG_TSC_OFFSET); break;
-	default: return POLICY_MSR_GP; /* passed-through MSRs are never intercepted */
+	case MSR_EFER:
+		*val = vcpu_ops->get(v, VCPU_REG_EFER);
+		break;
+	case MSR_IA32_PAT:
+		*val = vcpu_ops->get(v, VCPU_REG_PAT);
+		break;
+	case MSR_IA32_MTRR_DEF_TYPE:
+		*val = v->mtrr_def_type;
+		break;
+	case MSR_IA32_TSC:
+		*val = rdtsc() + vcpu_ops->get(v, VCPU_REG_TSC_OFFSET);
+		break;
+	default:
+		return POLICY_MSR_GP; /* passed-through MSRs are never intercepted */
 	}
 	return POLICY_MSR_DONE;
 }
@@ -137,11 +156,20 @@ static enum policy_msr vcpu_msr_set(struct vcpu *v, u32 msr, u64 val)
 	u64 lma = vcpu_ops->get(v, VCPU_REG_EFER) & EFER_LMA;
 
 	switch (msr) {
-	case MSR_EFER: vcpu_ops->set(v, VCPU_REG_EFER, (val & ~EFER_LMA) | lma); break;
-	case MSR_IA32_PAT: vcpu_ops->set(v, VCPU_REG_PAT, val); break;
-	case MSR_IA32_MTRR_DEF_TYPE: v->mtrr_def_type = val; break;
-	case MSR_IA32_TSC: vcpu_ops->set(v, VCPU_REG_TSC_OFFSET, val - rdtsc()); break;
-	default: return POLICY_MSR_GP;
+	case MSR_EFER:
+		vcpu_ops->set(v, VCPU_REG_EFER, (val & ~EFER_LMA) | lma);
+		break;
+	case MSR_IA32_PAT:
+		vcpu_ops->set(v, VCPU_REG_PAT, val);
+		break;
+	case MSR_IA32_MTRR_DEF_TYPE:
+		v->mtrr_def_type = val;
+		break;
+	case MSR_IA32_TSC:
+		vcpu_ops->set(v, VCPU_REG_TSC_OFFSET, val - rdtsc());
+		break;
+	default:
+		return POLICY_MSR_GP;
 	}
 	return POLICY_MSR_DONE;
 }
@@ -201,7 +229,8 @@ static void vcpu_io(struct vcpu *v, const struct vcpu_exit *e)
 		if (e->io.in)
 			val |= (u64)vuart_read(&p->uart, (u16)(port + i)) << (8 * i);
 		else
-			vuart_write(&p->uart, (u16)(port + i), (u8)(v->regs.rax >> (8 * i)), part_now());
+			vuart_write(&p->uart, (u16)(port + i), (u8)(v->regs.rax >> (8 * i)),
+				    part_now());
 	}
 	spin_unlock(&p->uart_lock);
 	if (e->io.in && e->io.size == 4)
@@ -214,8 +243,10 @@ static void vcpu_io(struct vcpu *v, const struct vcpu_exit *e)
 static void vcpu_npf(struct vcpu *v, const struct vcpu_exit *e)
 {
 	part_stop(v->part, "NPF %s at GPA 0x%llx (vCPU %u, RIP 0x%llx)",
-		  e->npf.exec ? "exec" : e->npf.write ? "write" : "read", e->npf.gpa, v->index,
-		  v->regs.rip);
+		  e->npf.exec    ? "exec"
+		  : e->npf.write ? "write"
+				 : "read",
+		  e->npf.gpa, v->index, v->regs.rip);
 }
 
 static void vcpu_fatal(struct vcpu *v, const struct vcpu_exit *e)
@@ -242,24 +273,49 @@ static void vcpu_fatal(struct vcpu *v, const struct vcpu_exit *e)
 static void vcpu_handle(struct vcpu *v, const struct vcpu_exit *e)
 {
 	switch (e->reason) {
-	case VCPU_EXIT_NONE: break;
-	case VCPU_EXIT_IRQ: __asm__ __volatile__("sti; nop; cli" ::: "memory"); break;
-	case VCPU_EXIT_CPUID: vcpu_cpuid(v, e); break;
-	case VCPU_EXIT_MSR_READ: vcpu_rdmsr(v, e); break;
-	case VCPU_EXIT_MSR_WRITE: vcpu_wrmsr(v, e); break;
-	case VCPU_EXIT_IO: vcpu_io(v, e); break;
-	case VCPU_EXIT_HYPERCALL: vcpu_skip(v, e); hypercall_dispatch(v, e->cpl); break;
-	case VCPU_EXIT_NPF: vcpu_npf(v, e); break;
-	case VCPU_EXIT_HLT: v->halted = true; vcpu_skip(v, e); break;
-	case VCPU_EXIT_INVD: vcpu_skip(v, e); break;
+	case VCPU_EXIT_NONE:
+		break;
+	case VCPU_EXIT_IRQ:
+		__asm__ __volatile__("sti; nop; cli" ::: "memory");
+		break;
+	case VCPU_EXIT_CPUID:
+		vcpu_cpuid(v, e);
+		break;
+	case VCPU_EXIT_MSR_READ:
+		vcpu_rdmsr(v, e);
+		break;
+	case VCPU_EXIT_MSR_WRITE:
+		vcpu_wrmsr(v, e);
+		break;
+	case VCPU_EXIT_IO:
+		vcpu_io(v, e);
+		break;
+	case VCPU_EXIT_HYPERCALL:
+		vcpu_skip(v, e);
+		hypercall_dispatch(v, e->cpl);
+		break;
+	case VCPU_EXIT_NPF:
+		vcpu_npf(v, e);
+		break;
+	case VCPU_EXIT_HLT:
+		v->halted = true;
+		vcpu_skip(v, e);
+		break;
+	case VCPU_EXIT_INVD:
+		vcpu_skip(v, e);
+		break;
 	case VCPU_EXIT_BAD_INSN:
 		vcpu_inject_exception(v, e->exc.vector, e->exc.vector == EXC_GP, 0);
 		break;
 	case VCPU_EXIT_EXCEPTION:
 		vcpu_inject_exception(v, e->exc.vector, e->exc.has_error, e->exc.error);
 		break;
-	case VCPU_EXIT_INIT: vcpu_note(v, "INIT ignored, RIP", v->regs.rip); break;
-	default: vcpu_fatal(v, e); break;
+	case VCPU_EXIT_INIT:
+		vcpu_note(v, "INIT ignored, RIP", v->regs.rip);
+		break;
+	default:
+		vcpu_fatal(v, e);
+		break;
 	}
 }
 

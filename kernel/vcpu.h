@@ -53,30 +53,30 @@ struct vcpu_state {
 
 /* Why the vCPU came back. Counted per vCPU (struct vcpu.exits). */
 enum vcpu_exit_reason {
-	VCPU_EXIT_NONE,       /* nothing to do: run again */
-	VCPU_EXIT_IRQ,        /* a host interrupt or NMI arrived; the host handles it */
+	VCPU_EXIT_NONE, /* nothing to do: run again */
+	VCPU_EXIT_IRQ,  /* a host interrupt or NMI arrived; the host handles it */
 	VCPU_EXIT_CPUID,
 	VCPU_EXIT_MSR_READ,
 	VCPU_EXIT_MSR_WRITE,
 	VCPU_EXIT_IO,
 	VCPU_EXIT_HYPERCALL,
-	VCPU_EXIT_NPF,        /* nested page fault / EPT violation */
+	VCPU_EXIT_NPF, /* nested page fault / EPT violation */
 	VCPU_EXIT_HLT,
-	VCPU_EXIT_INVD,       /* executed as a no-op: it would discard the host's cached writes */
-	VCPU_EXIT_BAD_INSN,   /* a virtualisation instruction the partition does not have: #UD */
-	VCPU_EXIT_SHUTDOWN,   /* triple fault */
+	VCPU_EXIT_INVD,     /* executed as a no-op: it would discard the host's cached writes */
+	VCPU_EXIT_BAD_INSN, /* a virtualisation instruction the partition does not have: #UD */
+	VCPU_EXIT_SHUTDOWN, /* triple fault */
 	VCPU_EXIT_INIT,
-	VCPU_EXIT_EXCEPTION,  /* an intercepted guest exception, reflected back */
+	VCPU_EXIT_EXCEPTION, /* an intercepted guest exception, reflected back */
 	VCPU_EXIT_ENTRY_FAILED,
-	VCPU_EXIT_UNKNOWN,    /* the backend could not decode it */
+	VCPU_EXIT_UNKNOWN, /* the backend could not decode it */
 	VCPU_EXIT_COUNT
 };
 
 struct vcpu_exit {
 	enum vcpu_exit_reason reason;
-	u8 insn_len;   /* length of the exiting instruction, 0 where unknown */
-	u8 cpl;        /* guest privilege level at the exit */
-	u64 hw_code;   /* the backend's raw exit code, for log lines */
+	u8 insn_len; /* length of the exiting instruction, 0 where unknown */
+	u8 cpl;      /* guest privilege level at the exit */
+	u64 hw_code; /* the backend's raw exit code, for log lines */
 	union {
 		struct {
 			u32 index;
@@ -84,7 +84,7 @@ struct vcpu_exit {
 		} msr;
 		struct {
 			u16 port;
-			u8 size;   /* 1, 2 or 4 */
+			u8 size; /* 1, 2 or 4 */
 			bool in;
 			bool string;
 			bool rep;
@@ -117,19 +117,25 @@ struct vcpu_event {
 };
 
 /* Control and model-specific registers generic code may read or set. */
-enum vcpu_reg { VCPU_REG_CR0, VCPU_REG_CR3, VCPU_REG_CR4, VCPU_REG_EFER, VCPU_REG_PAT,
-		VCPU_REG_TSC_OFFSET };
+enum vcpu_reg {
+	VCPU_REG_CR0,
+	VCPU_REG_CR3,
+	VCPU_REG_CR4,
+	VCPU_REG_EFER,
+	VCPU_REG_PAT,
+	VCPU_REG_TSC_OFFSET
+};
 
 struct vcpu {
 	struct partition *part;
-	u32 index;       /* vCPU number inside its partition */
-	u32 cpu;         /* the host CPU (cpus[] index) it runs on */
+	u32 index; /* vCPU number inside its partition */
+	u32 cpu;   /* the host CPU (cpus[] index) it runs on */
 	struct vcpu_regs regs;
 	bool halted;
 	u64 mtrr_def_type; /* emulated IA32_MTRR_DEF_TYPE */
 	u64 exits[VCPU_EXIT_COUNT];
 	u64 exits_total;
-	void *backend;   /* the backend's own state (VMCB, VMCS, ...) */
+	void *backend; /* the backend's own state (VMCB, VMCS, ...) */
 };
 
 /* A backend. Every function runs on the CPU that owns the vCPU, except create. */

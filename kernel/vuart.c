@@ -4,21 +4,21 @@
 #include "kernel/format.h"
 #include "kernel/string.h"
 
-#define UART_RBR 0 /* Receiver Buffer (read, DLAB=0) / THR (write) / DLL (DLAB=1) */
-#define UART_IER 1 /* Interrupt Enable / DLM (DLAB=1) */
-#define UART_IIR 2 /* Interrupt Identification (read) / FCR (write) */
-#define  UART_IIR_NO_INT  BIT(0)
-#define UART_LCR 3 /* Line Control */
-#define  UART_LCR_DLAB    BIT(7)
-#define UART_MCR 4 /* Modem Control */
-#define UART_LSR 5 /* Line Status */
-#define  UART_LSR_THRE    BIT(5)
-#define  UART_LSR_TEMT    BIT(6)
-#define UART_MSR 6 /* Modem Status */
-#define  UART_MSR_CTS     BIT(4)
-#define  UART_MSR_DSR     BIT(5)
-#define  UART_MSR_DCD     BIT(7)
-#define UART_SCR 7 /* Scratch */
+#define UART_RBR        0 /* Receiver Buffer (read, DLAB=0) / THR (write) / DLL (DLAB=1) */
+#define UART_IER        1 /* Interrupt Enable / DLM (DLAB=1) */
+#define UART_IIR        2 /* Interrupt Identification (read) / FCR (write) */
+#define UART_IIR_NO_INT BIT(0)
+#define UART_LCR        3 /* Line Control */
+#define UART_LCR_DLAB   BIT(7)
+#define UART_MCR        4 /* Modem Control */
+#define UART_LSR        5 /* Line Status */
+#define UART_LSR_THRE   BIT(5)
+#define UART_LSR_TEMT   BIT(6)
+#define UART_MSR        6 /* Modem Status */
+#define UART_MSR_CTS    BIT(4)
+#define UART_MSR_DSR    BIT(5)
+#define UART_MSR_DCD    BIT(7)
+#define UART_SCR        7 /* Scratch */
 
 void vuart_init(struct vuart *u, u64 window_ticks, void (*emit)(void *, const char *, size_t),
 		void *ctx)
@@ -35,14 +35,22 @@ u8 vuart_read(struct vuart *u, u16 port)
 	bool dlab = u->lcr & UART_LCR_DLAB;
 
 	switch (port - VUART_BASE) {
-	case UART_RBR: return dlab ? u->dll : 0; /* no input */
-	case UART_IER: return dlab ? u->dlm : u->ier;
-	case UART_IIR: return UART_IIR_NO_INT;
-	case UART_LCR: return u->lcr;
-	case UART_MCR: return u->mcr;
-	case UART_LSR: return UART_LSR_THRE | UART_LSR_TEMT; /* always ready to send */
-	case UART_MSR: return UART_MSR_CTS | UART_MSR_DSR | UART_MSR_DCD;
-	default: return u->scr;
+	case UART_RBR:
+		return dlab ? u->dll : 0; /* no input */
+	case UART_IER:
+		return dlab ? u->dlm : u->ier;
+	case UART_IIR:
+		return UART_IIR_NO_INT;
+	case UART_LCR:
+		return u->lcr;
+	case UART_MCR:
+		return u->mcr;
+	case UART_LSR:
+		return UART_LSR_THRE | UART_LSR_TEMT; /* always ready to send */
+	case UART_MSR:
+		return UART_MSR_CTS | UART_MSR_DSR | UART_MSR_DCD;
+	default:
+		return u->scr;
 	}
 }
 
@@ -108,10 +116,17 @@ void vuart_write(struct vuart *u, u16 port, u8 val, u64 now)
 		else
 			u->ier = val & 0x0f;
 		break;
-	case UART_LCR: u->lcr = val; break;
-	case UART_MCR: u->mcr = val & 0x1f; break;
-	case UART_SCR: u->scr = val; break;
-	default: break; /* FCR, LSR, MSR: nothing to keep */
+	case UART_LCR:
+		u->lcr = val;
+		break;
+	case UART_MCR:
+		u->mcr = val & 0x1f;
+		break;
+	case UART_SCR:
+		u->scr = val;
+		break;
+	default:
+		break; /* FCR, LSR, MSR: nothing to keep */
 	}
 }
 

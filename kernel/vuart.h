@@ -11,19 +11,19 @@
 
 #include "kernel/types.h"
 
-#define VUART_BASE 0x3f8
-#define VUART_PORTS 8
-#define VUART_LINE_MAX 160
+#define VUART_BASE             0x3f8
+#define VUART_PORTS            8
+#define VUART_LINE_MAX         160
 #define VUART_LINES_PER_WINDOW 40
 
 struct vuart {
 	u8 ier, lcr, mcr, scr, dll, dlm;
 	char line[VUART_LINE_MAX];
 	u32 len;
-	u64 window_ticks;  /* length of a rate-limit window in the time unit of `now` */
+	u64 window_ticks; /* length of a rate-limit window in the time unit of `now` */
 	u64 window_start;
 	u32 window_lines;
-	u64 dropped;       /* lines dropped since the last report */
+	u64 dropped; /* lines dropped since the last report */
 	u64 dropped_total;
 	/* Receives each complete line (no newline), or a "N lines dropped" notice. */
 	void (*emit)(void *ctx, const char *line, size_t len);

@@ -93,8 +93,8 @@ static bool hc_try(const struct hc_case *c)
 	s64 r = hypercall(c->nr, c->a1, c->a2, 0);
 
 	if (r != c->want)
-		printf("hcall: FAILED: nr 0x%llx (0x%llx, 0x%llx) returned %lld, expected %lld\n", c->nr,
-		       c->a1, c->a2, r, c->want);
+		printf("hcall: FAILED: nr 0x%llx (0x%llx, 0x%llx) returned %lld, expected %lld\n",
+		       c->nr, c->a1, c->a2, r, c->want);
 	return r == c->want;
 }
 
@@ -136,7 +136,7 @@ static int attack_hcall(void)
 	    !strcmp(info.name, boot_info->name))
 		printf("hcall: part info works: %s vCPU %u on host CPU %u\n", info.name, info.vcpu,
 		       info.host_cpu);
-	hypercall(HV_HC_CONSOLE_WRITE, (u64)"hcall: console write works\n", 27, 0);
+	hypercall(HV_HC_CONSOLE_WRITE, (u64) "hcall: console write works\n", 27, 0);
 	heartbeat_forever();
 	return 0;
 }
@@ -144,7 +144,8 @@ static int attack_hcall(void)
 /* Fill free RAM with a pattern the test reads from outside at the host-physical address. */
 static int attack_pattern(void)
 {
-	u64 start = (boot_info->image_end + 2 * MiB - 1) & ~(2 * MiB - 1), end = boot_info->ram_size;
+	u64 start = (boot_info->image_end + 2 * MiB - 1) & ~(2 * MiB - 1),
+	    end = boot_info->ram_size;
 
 	for (u64 gpa = start; gpa < end; gpa += 8)
 		*(volatile u64 *)gpa = PATTERN ^ gpa;
@@ -228,8 +229,9 @@ int main(void)
 		const char *name;
 		int (*fn)(void);
 	} modes[] = {
-		{ "npf", attack_npf }, { "triple", attack_triple }, { "flood", attack_flood },
-		{ "ioport", attack_ioport }, { "hcall", attack_hcall }, { "pattern", attack_pattern },
+		{ "npf", attack_npf },     { "triple", attack_triple },
+		{ "flood", attack_flood }, { "ioport", attack_ioport },
+		{ "hcall", attack_hcall }, { "pattern", attack_pattern },
 		{ "probe", attack_probe },
 	};
 	char mode[16] = "";

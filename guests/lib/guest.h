@@ -20,11 +20,11 @@ typedef uint32_t u32;
 typedef unsigned long long u64;
 typedef long long s64;
 
-#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
-#define PAGE_SIZE 4096ULL
-#define MiB (1024ULL * 1024)
+#define ARRAY_SIZE(a)  (sizeof(a) / sizeof((a)[0]))
+#define PAGE_SIZE      4096ULL
+#define MiB            (1024ULL * 1024)
 #define __printf(a, b) __attribute__((format(printf, a, b)))
-#define __noreturn __attribute__((noreturn))
+#define __noreturn     __attribute__((noreturn))
 
 /* What the hypervisor told us (the boot-information page). */
 extern const struct hv_boot_info *boot_info;
@@ -62,7 +62,10 @@ void delay_ms(u64 ms);
 /* Run fn; returns -1 if it raised an exception (vector in *vec), 0 otherwise. */
 int try_call(void (*fn)(void *), void *arg, int *vec);
 
-static inline void outb(u16 port, u8 v) { __asm__ __volatile__("outb %0, %1" ::"a"(v), "Nd"(port)); }
+static inline void outb(u16 port, u8 v)
+{
+	__asm__ __volatile__("outb %0, %1" ::"a"(v), "Nd"(port));
+}
 static inline u8 inb(u16 port)
 {
 	u8 v;
@@ -81,7 +84,9 @@ static inline u64 rdtsc(void)
 
 static inline void cpuid(u32 leaf, u32 sub, u32 r[4])
 {
-	__asm__ __volatile__("cpuid" : "=a"(r[0]), "=b"(r[1]), "=c"(r[2]), "=d"(r[3]) : "a"(leaf), "c"(sub));
+	__asm__ __volatile__("cpuid"
+			     : "=a"(r[0]), "=b"(r[1]), "=c"(r[2]), "=d"(r[3])
+			     : "a"(leaf), "c"(sub));
 }
 
 static inline u64 rdmsr(u32 msr)
@@ -97,7 +102,10 @@ static inline void wrmsr(u32 msr, u64 v)
 	__asm__ __volatile__("wrmsr" ::"c"(msr), "a"((u32)v), "d"((u32)(v >> 32)) : "memory");
 }
 
-static inline void cpu_relax(void) { __asm__ __volatile__("pause" ::: "memory"); }
+static inline void cpu_relax(void)
+{
+	__asm__ __volatile__("pause" ::: "memory");
+}
 static inline void __noreturn halt_forever(void)
 {
 	for (;;)

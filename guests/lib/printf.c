@@ -51,8 +51,9 @@ static void out_num(struct out *o, u64 v, unsigned base, bool neg, int width, ch
 
 static u64 arg_unsigned(va_list *ap, int lng)
 {
-	return lng >= 2 ? va_arg(*ap, unsigned long long) :
-	       lng == 1 ? va_arg(*ap, unsigned long) : va_arg(*ap, unsigned int);
+	return lng >= 2   ? va_arg(*ap, unsigned long long)
+	       : lng == 1 ? va_arg(*ap, unsigned long)
+			  : va_arg(*ap, unsigned int);
 }
 
 static s64 arg_signed(va_list *ap, int lng)
@@ -75,23 +76,37 @@ static void out_str(struct out *o, const char *s, int width, bool left)
 static void out_conv(struct out *o, char c, va_list *ap, int lng, int width, char pad, bool left)
 {
 	switch (c) {
-	case 'd': case 'i': {
+	case 'd':
+	case 'i': {
 		s64 v = arg_signed(ap, lng);
 
 		out_num(o, v < 0 ? -(u64)v : (u64)v, 10, v < 0, width, pad, left, false);
 		break;
 	}
-	case 'u': out_num(o, arg_unsigned(ap, lng), 10, false, width, pad, left, false); break;
-	case 'x': out_num(o, arg_unsigned(ap, lng), 16, false, width, pad, left, false); break;
-	case 'X': out_num(o, arg_unsigned(ap, lng), 16, false, width, pad, left, true); break;
+	case 'u':
+		out_num(o, arg_unsigned(ap, lng), 10, false, width, pad, left, false);
+		break;
+	case 'x':
+		out_num(o, arg_unsigned(ap, lng), 16, false, width, pad, left, false);
+		break;
+	case 'X':
+		out_num(o, arg_unsigned(ap, lng), 16, false, width, pad, left, true);
+		break;
 	case 'p':
 		out_c(o, '0');
 		out_c(o, 'x');
 		out_num(o, (u64)va_arg(*ap, void *), 16, false, width, pad, left, false);
 		break;
-	case 's': out_str(o, va_arg(*ap, const char *), width, left); break;
-	case 'c': out_c(o, (char)va_arg(*ap, int)); break;
-	default: out_c(o, '%'); out_c(o, c); break;
+	case 's':
+		out_str(o, va_arg(*ap, const char *), width, left);
+		break;
+	case 'c':
+		out_c(o, (char)va_arg(*ap, int));
+		break;
+	default:
+		out_c(o, '%');
+		out_c(o, c);
+		break;
 	}
 }
 

@@ -3,7 +3,7 @@
 #include "guests/lib/guest.h"
 
 const struct hv_boot_info *boot_info;
-static bool use_vmcall;      /* Intel: VMCALL; AMD: VMMCALL */
+static bool use_vmcall;       /* Intel: VMCALL; AMD: VMMCALL */
 static volatile int rt_ready; /* vCPU 0 has set up what the others use */
 
 struct exc_frame {
@@ -45,8 +45,8 @@ static void idt_build(void)
 	for (int v = 0; v < 32; v++) {
 		u64 a = exc_stubs[v];
 
-		idt[v] = (struct idt_gate){ (u16)a, HV_SEL_CODE, 0, 0x8e, (u16)(a >> 16),
-					    (u32)(a >> 32), 0 };
+		idt[v] = (struct idt_gate){ (u16)a,         HV_SEL_CODE,    0, 0x8e,
+					    (u16)(a >> 16), (u32)(a >> 32), 0 };
 	}
 }
 
@@ -79,9 +79,15 @@ s64 hypercall(u64 nr, u64 a1, u64 a2, u64 a3)
 	s64 ret;
 
 	if (use_vmcall)
-		__asm__ __volatile__("vmcall" : "=a"(ret) : "a"(nr), "D"(a1), "S"(a2), "d"(a3) : "memory");
+		__asm__ __volatile__("vmcall"
+				     : "=a"(ret)
+				     : "a"(nr), "D"(a1), "S"(a2), "d"(a3)
+				     : "memory");
 	else
-		__asm__ __volatile__("vmmcall" : "=a"(ret) : "a"(nr), "D"(a1), "S"(a2), "d"(a3) : "memory");
+		__asm__ __volatile__("vmmcall"
+				     : "=a"(ret)
+				     : "a"(nr), "D"(a1), "S"(a2), "d"(a3)
+				     : "memory");
 	return ret;
 }
 
@@ -207,11 +213,11 @@ void *alloc_pages(size_t n)
 	return (void *)p;
 }
 
-#define PTE_P   0x1ULL
-#define PTE_RW  0x2ULL
-#define PTE_PWT 0x8ULL
-#define PTE_PCD 0x10ULL
-#define PTE_PS  0x80ULL
+#define PTE_P    0x1ULL
+#define PTE_RW   0x2ULL
+#define PTE_PWT  0x8ULL
+#define PTE_PCD  0x10ULL
+#define PTE_PS   0x80ULL
 #define PTE_ADDR 0x000ffffffffff000ULL
 
 static u64 *pt_next(u64 *table, unsigned idx)
@@ -238,7 +244,8 @@ int map_identity(u64 pa, u64 size, bool uncached)
 
 		if (!pd)
 			return -1;
-		pd[(a >> 21) & 511] = a | PTE_P | PTE_RW | PTE_PS | (uncached ? PTE_PCD | PTE_PWT : 0);
+		pd[(a >> 21) & 511] =
+			a | PTE_P | PTE_RW | PTE_PS | (uncached ? PTE_PCD | PTE_PWT : 0);
 	}
 	__asm__ __volatile__("mov %0, %%cr3" ::"r"(cr3) : "memory");
 	return 0;

@@ -11,14 +11,14 @@
 
 #define RAM_HPA  0x40000000ULL
 #define RAM_SIZE (32 * MiB)
-#define X86_P  BIT(0)
-#define X86_RW BIT(1)
-#define X86_US BIT(2)
-#define X86_PWT BIT(3)
-#define X86_PCD BIT(4)
-#define X86_PS BIT(7)
-#define X86_NX BIT(63)
-#define ADDR(e) ((e) & GENMASK(51, 12))
+#define X86_P    BIT(0)
+#define X86_RW   BIT(1)
+#define X86_US   BIT(2)
+#define X86_PWT  BIT(3)
+#define X86_PCD  BIT(4)
+#define X86_PS   BIT(7)
+#define X86_NX   BIT(63)
+#define ADDR(e)  ((e)&GENMASK(51, 12))
 
 static u64 *table(paddr_t pa)
 {
@@ -69,8 +69,8 @@ static void test_npt_ram_uses_2m_pages_and_us_everywhere(void **state)
 
 static void test_npt_nothing_outside_ram(void **state)
 {
-	static const u64 outside[] = { RAM_SIZE, RAM_SIZE + 0xfff, 0x40000000, 0xfee00000,
-				       0xfed00000, BIT(47), BIT(48) + 0x1000, ~0ULL };
+	static const u64 outside[] = { RAM_SIZE,   RAM_SIZE + 0xfff, 0x40000000,       0xfee00000,
+				       0xfed00000, BIT(47),          BIT(48) + 0x1000, ~0ULL };
 	struct gpmap g;
 	paddr_t hpa;
 	u32 perms;
@@ -116,7 +116,8 @@ static void test_npt_mmio_is_uncached_and_not_executable(void **state)
 	assert_int_equal(hpa, 0xfebf3ffc);
 	assert_int_equal(perms, PT_RW | PT_UC);
 	assert_int_equal(raw_walk(&g, 0xc0000000, e), 1);
-	assert_true((e[1] & (X86_PCD | X86_PWT | X86_NX | X86_US)) == (X86_PCD | X86_PWT | X86_NX | X86_US));
+	assert_true((e[1] & (X86_PCD | X86_PWT | X86_NX | X86_US)) ==
+		    (X86_PCD | X86_PWT | X86_NX | X86_US));
 	gpmap_destroy(&g);
 }
 

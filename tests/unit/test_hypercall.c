@@ -97,8 +97,8 @@ static void test_console_write(void **state)
 static void test_console_write_bad_buffers(void **state)
 {
 	static const u64 bad[][2] = {
-		{ RAM, 1 }, { RAM - 1, 2 }, { ~0ULL, 1 }, { ~0ULL - 3, 8 }, { 0xfee00000, 4 },
-		{ RAM - HV_CONSOLE_MAX + 1, HV_CONSOLE_MAX },
+		{ RAM, 1 },       { RAM - 1, 2 },    { ~0ULL, 1 },
+		{ ~0ULL - 3, 8 }, { 0xfee00000, 4 }, { RAM - HV_CONSOLE_MAX + 1, HV_CONSOLE_MAX },
 	};
 
 	(void)state;

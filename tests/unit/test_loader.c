@@ -32,7 +32,7 @@ struct img {
 		u64 entry, phoff, shoff;
 		u32 flags;
 		u16 ehsize, phentsize, phnum, shentsize, shnum, shstrndx;
-	} __attribute__((packed)) *eh;
+	} __attribute__((packed)) * eh;
 	struct phdr *ph;
 	size_t len;
 };
@@ -45,7 +45,10 @@ static void img_good(struct img *im)
 	memset(im->buf, 0, sizeof(im->buf));
 	im->eh = (void *)im->buf;
 	im->ph = (void *)(im->buf + 64);
-	memcpy(im->eh->ident, "\x7f" "ELF\x02\x01\x01", 7);
+	memcpy(im->eh->ident,
+	       "\x7f"
+	       "ELF\x02\x01\x01",
+	       7);
 	im->eh->type = 2;
 	im->eh->machine = 62;
 	im->eh->version = 1;

@@ -44,8 +44,10 @@ static void test_defaults(void **state)
 static void test_full_line(void **state)
 {
 	(void)state;
-	assert_int_equal(plan_parse("(cd)/guests/hello.elf  name=web-1 cpus=2\tmem=64M -- beat=5  x=y ",
-				    0, &pc[0]), 0);
+	assert_int_equal(
+		plan_parse("(cd)/guests/hello.elf  name=web-1 cpus=2\tmem=64M -- beat=5  x=y ", 0,
+			   &pc[0]),
+		0);
 	assert_string_equal(pc[0].name, "web-1");
 	assert_int_equal(pc[0].cpu_count, 2);
 	assert_int_equal(pc[0].mem, 64 * MiB);
@@ -116,7 +118,9 @@ static void test_too_long(void **state)
 }
 
 static const struct plan_machine four_cpus = {
-	.cpu_count = 4, .online_mask = 0xf, .free_ram = 256 * MiB,
+	.cpu_count = 4,
+	.online_mask = 0xf,
+	.free_ram = 256 * MiB,
 };
 
 static void parse_ok(u32 i, const char *line)
@@ -148,9 +152,9 @@ static void test_impossible_cpus(void **state)
 {
 	(void)state;
 	parse_ok(0, "name=a cpus=@1-2");
-	parse_ok(1, "name=b cpus=@2");   /* overlaps a */
-	parse_ok(2, "name=c cpus=@0");   /* the hypervisor's CPU */
-	parse_ok(3, "name=d cpus=@9");   /* not online */
+	parse_ok(1, "name=b cpus=@2"); /* overlaps a */
+	parse_ok(2, "name=c cpus=@0"); /* the hypervisor's CPU */
+	parse_ok(3, "name=d cpus=@9"); /* not online */
 	assert_int_equal(plan_assign(pc, 4, &four_cpus), 1);
 	assert_true(pc[0].ok);
 	assert_false(pc[1].ok);
@@ -201,8 +205,9 @@ static void test_ram(void **state)
 
 static void test_boot_cpu_fallback(void **state)
 {
-	const struct plan_machine one = { .cpu_count = 1, .online_mask = 1, .free_ram = GiB,
-					  .boot_cpu_fallback = true };
+	const struct plan_machine one = {
+		.cpu_count = 1, .online_mask = 1, .free_ram = GiB, .boot_cpu_fallback = true
+	};
 
 	(void)state;
 	parse_ok(0, "name=a");

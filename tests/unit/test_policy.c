@@ -13,9 +13,13 @@
 
 static struct policy_cpu amd(u32 vcpu, u32 count)
 {
-	return (struct policy_cpu){ .intel = false, .vcpu = vcpu, .vcpu_count = count,
-				    .max_leaf = 0xd, .max_ext_leaf = 0x8000001f,
-				    .cr0 = CR0_PG | CR0_PE, .cr4 = CR4_PAE,
+	return (struct policy_cpu){ .intel = false,
+				    .vcpu = vcpu,
+				    .vcpu_count = count,
+				    .max_leaf = 0xd,
+				    .max_ext_leaf = 0x8000001f,
+				    .cr0 = CR0_PG | CR0_PE,
+				    .cr4 = CR4_PAE,
 				    .efer = EFER_LME | EFER_LMA };
 }
 
@@ -34,20 +38,20 @@ static void test_leaf1(void **state)
 	struct cpuid_regs r = ask(&c, 1, 0);
 
 	(void)state;
-	assert_true(r.ecx & BIT(31));          /* hypervisor present */
-	assert_false(r.ecx & BIT(5));          /* VMX */
-	assert_false(r.ecx & BIT(21));         /* x2APIC */
-	assert_false(r.ecx & BIT(3));          /* MONITOR */
-	assert_false(r.ecx & BIT(27));         /* OSXSAVE: guest CR4.OSXSAVE is clear */
-	assert_false(r.edx & BIT(9));          /* APIC */
+	assert_true(r.ecx & BIT(31));             /* hypervisor present */
+	assert_false(r.ecx & BIT(5));             /* VMX */
+	assert_false(r.ecx & BIT(21));            /* x2APIC */
+	assert_false(r.ecx & BIT(3));             /* MONITOR */
+	assert_false(r.ecx & BIT(27));            /* OSXSAVE: guest CR4.OSXSAVE is clear */
+	assert_false(r.edx & BIT(9));             /* APIC */
 	assert_false(r.edx & (BIT(7) | BIT(14))); /* MCE, MCA */
-	assert_true(r.edx & BIT(28));          /* HTT: more than one vCPU */
-	assert_int_equal(r.ebx >> 24, 2);      /* initial APIC ID = vCPU index */
+	assert_true(r.edx & BIT(28));             /* HTT: more than one vCPU */
+	assert_int_equal(r.ebx >> 24, 2);         /* initial APIC ID = vCPU index */
 	assert_int_equal((r.ebx >> 16) & 0xff, 3);
-	assert_true(r.edx & BIT(0));           /* FPU and friends pass through */
+	assert_true(r.edx & BIT(0)); /* FPU and friends pass through */
 	c.cr4 |= BIT(18);
 	r = ask(&c, 1, 0);
-	assert_true(r.ecx & BIT(27));          /* now the guest enabled XSAVE */
+	assert_true(r.ecx & BIT(27)); /* now the guest enabled XSAVE */
 	c = amd(0, 1);
 	r = ask(&c, 1, 0);
 	assert_false(r.edx & BIT(28));
@@ -59,13 +63,13 @@ static void test_svm_and_vmx_hidden(void **state)
 	struct cpuid_regs r = ask(&c, 0x80000001, 0);
 
 	(void)state;
-	assert_false(r.ecx & BIT(2));          /* SVM */
-	assert_false(r.ecx & BIT(22));         /* TopoExt */
-	assert_false(r.edx & BIT(9));          /* AMD's APIC mirror */
-	assert_true(r.edx & BIT(29));          /* long mode stays */
-	r = ask(&c, 0x8000000a, 0);            /* the SVM feature leaf */
+	assert_false(r.ecx & BIT(2));  /* SVM */
+	assert_false(r.ecx & BIT(22)); /* TopoExt */
+	assert_false(r.edx & BIT(9));  /* AMD's APIC mirror */
+	assert_true(r.edx & BIT(29));  /* long mode stays */
+	r = ask(&c, 0x8000000a, 0);    /* the SVM feature leaf */
 	assert_int_equal(r.eax | r.ebx | r.ecx | r.edx, 0);
-	r = ask(&c, 0x8000001f, 0);            /* SEV */
+	r = ask(&c, 0x8000001f, 0); /* SEV */
 	assert_int_equal(r.eax | r.ebx | r.ecx | r.edx, 0);
 }
 
@@ -116,14 +120,14 @@ static void test_topology(void **state)
 	assert_int_equal(r.ecx, 0x100);
 	assert_int_equal(r.edx, 2);
 	r = ask(&c, 0xb, 1);
-	assert_int_equal(r.eax, 2);            /* 3 vCPUs need 2 bits */
+	assert_int_equal(r.eax, 2); /* 3 vCPUs need 2 bits */
 	assert_int_equal(r.ebx, 3);
 	assert_int_equal(r.ecx, 0x201);
 	r = ask(&c, 0xb, 2);
 	assert_int_equal(r.ebx, 0);
-	assert_int_equal(r.ecx & 0xff00, 0);   /* invalid level ends the list */
+	assert_int_equal(r.ecx & 0xff00, 0); /* invalid level ends the list */
 	r = ask(&c, 0x80000008, 0);
-	assert_int_equal(r.ecx & 0xff, 2);     /* NC = vCPUs - 1 */
+	assert_int_equal(r.ecx & 0xff, 2); /* NC = vCPUs - 1 */
 	assert_int_equal(r.ecx & 0xf000, 0);
 	r = ask(&c, 4, 0);
 	assert_int_equal(r.eax >> 26, 2);
@@ -136,10 +140,10 @@ static void test_leaf7(void **state)
 	struct cpuid_regs r = ask(&c, 7, 0);
 
 	(void)state;
-	assert_false(r.ebx & BIT(2));          /* SGX */
-	assert_false(r.ecx & BIT(4));          /* OSPKE: guest CR4.PKE clear */
-	assert_false(r.edx & BIT(26));         /* IBRS/IBPB: SPEC_CTRL is not the guest's */
-	assert_true(r.ebx & BIT(0));           /* FSGSBASE passes */
+	assert_false(r.ebx & BIT(2));  /* SGX */
+	assert_false(r.ecx & BIT(4));  /* OSPKE: guest CR4.PKE clear */
+	assert_false(r.edx & BIT(26)); /* IBRS/IBPB: SPEC_CTRL is not the guest's */
+	assert_true(r.ebx & BIT(0));   /* FSGSBASE passes */
 	r = ask(&c, 7, 1);
 	assert_int_equal(r.eax | r.ebx | r.ecx | r.edx, 0);
 }
@@ -170,10 +174,24 @@ static void test_msr_passthrough_list(void **state)
 static void test_msrs_touching_the_host_give_gp(void **state)
 {
 	static const u32 denied_writes[] = {
-		MSR_VM_HSAVE_PA, MSR_VM_CR, MSR_IA32_APIC_BASE, MSR_IA32_BIOS_UPDT_TRIG,
-		0x200, 0x201, 0x20f, 0x250, 0x258, 0x26f, /* variable and fixed MTRRs */
-		MSR_IA32_MTRRCAP, MSR_IA32_FEATURE_CONTROL, 0x48 /* SPEC_CTRL */, 0x480 /* VMX_BASIC */,
-		0xc0010000 /* PERF_CTL0 */, 0x800 /* x2APIC */, 0x179 /* MCG_CAP */, 0x12345678,
+		MSR_VM_HSAVE_PA,
+		MSR_VM_CR,
+		MSR_IA32_APIC_BASE,
+		MSR_IA32_BIOS_UPDT_TRIG,
+		0x200,
+		0x201,
+		0x20f,
+		0x250,
+		0x258,
+		0x26f, /* variable and fixed MTRRs */
+		MSR_IA32_MTRRCAP,
+		MSR_IA32_FEATURE_CONTROL,
+		0x48 /* SPEC_CTRL */,
+		0x480 /* VMX_BASIC */,
+		0xc0010000 /* PERF_CTL0 */,
+		0x800 /* x2APIC */,
+		0x179 /* MCG_CAP */,
+		0x12345678,
 	};
 	struct policy_cpu c = amd(0, 1);
 	u64 v;
@@ -210,11 +228,13 @@ static void test_pat_and_mtrr_def_type(void **state)
 	struct policy_cpu c = amd(0, 1);
 
 	(void)state;
-	assert_int_equal(policy_msr_write(&c, MSR_IA32_PAT, 0x0007040600070406ULL), POLICY_MSR_EMULATE);
+	assert_int_equal(policy_msr_write(&c, MSR_IA32_PAT, 0x0007040600070406ULL),
+			 POLICY_MSR_EMULATE);
 	assert_int_equal(policy_msr_write(&c, MSR_IA32_PAT, 0x0007040600070402ULL), POLICY_MSR_GP);
 	assert_int_equal(policy_msr_write(&c, MSR_IA32_PAT, 0x0807040600070406ULL), POLICY_MSR_GP);
 	assert_int_equal(policy_msr_write(&c, MSR_IA32_MTRR_DEF_TYPE, 0xc06), POLICY_MSR_EMULATE);
-	assert_int_equal(policy_msr_write(&c, MSR_IA32_MTRR_DEF_TYPE, 0x807), POLICY_MSR_GP); /* UC- */
+	assert_int_equal(policy_msr_write(&c, MSR_IA32_MTRR_DEF_TYPE, 0x807),
+			 POLICY_MSR_GP); /* UC- */
 	assert_int_equal(policy_msr_write(&c, MSR_IA32_MTRR_DEF_TYPE, 0x1806), POLICY_MSR_GP);
 }
 

@@ -109,7 +109,8 @@ static void test_rate_limit(void **state)
 	/* the next window reports what was dropped, then lets lines through again */
 	out("after\n", 10 + WINDOW);
 	assert_int_equal(nlines, VUART_LINES_PER_WINDOW + 2);
-	assert_string_equal(lines[VUART_LINES_PER_WINDOW], "(vuart: 960 lines dropped, rate limit)");
+	assert_string_equal(lines[VUART_LINES_PER_WINDOW],
+			    "(vuart: 960 lines dropped, rate limit)");
 	assert_string_equal(lines[VUART_LINES_PER_WINDOW + 1], "after");
 }
 
