@@ -271,30 +271,36 @@ static void plan_counted_cpus(struct part_config *pc, u64 usable, u64 *used)
 	*used |= mask;
 }
 
-u32 plan_assign(struct part_config *pcs, u32 n, const struct plan_machine *m)
+/* RAM in module order: a partition that cannot have its RAM takes no CPU either. */
+static void plan_ram(struct part_config *pcs, u32 n, u64 ram)
 {
-	u64 usable = m->boot_cpu_fallback ? BIT(0) : (m->online_mask & ~BIT(0));
-	u64 used = 0, ram = m->free_ram;
-	u32 ok = 0;
-
-	plan_check_names(pcs, n);
-	for (u32 i = 0; i < n; i++)
-		if (pcs[i].ok && pcs[i].cpu_request)
-			plan_explicit_cpus(&pcs[i], usable, &used);
-	for (u32 i = 0; i < n; i++)
-		if (pcs[i].ok && !pcs[i].cpu_request)
-			plan_counted_cpus(&pcs[i], usable, &used);
 	for (u32 i = 0; i < n; i++) {
 		if (!pcs[i].ok)
 			continue;
 		if (pcs[i].mem > ram) {
 			plan_reject(&pcs[i], "asks for %llu MiB of RAM, %llu MiB free",
 				    pcs[i].mem / MiB, ram / MiB);
-			used &= ~pcs[i].cpu_mask; /* its CPUs stay idle */
 			continue;
 		}
 		ram -= pcs[i].mem;
-		ok++;
 	}
+}
+
+u32 plan_assign(struct part_config *pcs, u32 n, const struct plan_machine *m)
+{
+	u64 usable = m->boot_cpu_fallback ? BIT(0) : (m->online_mask & ~BIT(0));
+	u64 used = 0;
+	u32 ok = 0;
+
+	plan_check_names(pcs, n);
+	plan_ram(pcs, n, m->free_ram);
+	for (u32 i = 0; i < n; i++)
+		if (pcs[i].ok && pcs[i].cpu_request)
+			plan_explicit_cpus(&pcs[i], usable, &used);
+	for (u32 i = 0; i < n; i++)
+		if (pcs[i].ok && !pcs[i].cpu_request)
+			plan_counted_cpus(&pcs[i], usable, &used);
+	for (u32 i = 0; i < n; i++)
+		ok += pcs[i].ok;
 	return ok;
 }

@@ -46,11 +46,12 @@ struct plan_machine {
 int plan_parse(const char *cmdline, u32 index, struct part_config *pc);
 
 /*
- * Check the plan against the machine and assign host CPUs: explicit lists
- * first, then counts from the lowest free CPU. CPU 0 stays the hypervisor's
- * unless boot_cpu_fallback. Duplicate names, unavailable or overlapping CPUs
- * and RAM beyond what is free reject that partition (pc->ok = false, one line
- * each); the rest keep theirs. Returns the number of partitions still ok.
+ * Check the plan against the machine, in this order: unique names, RAM (in
+ * module order, against what is free), then host CPUs: explicit lists first,
+ * then counts from the lowest free CPU. CPU 0 stays the hypervisor's unless
+ * boot_cpu_fallback. Each impossible request rejects that partition only
+ * (pc->ok = false, one line saying why); the rest keep theirs. Returns the
+ * number of partitions still ok.
  */
 u32 plan_assign(struct part_config *pcs, u32 n, const struct plan_machine *m);
 
