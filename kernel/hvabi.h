@@ -61,6 +61,7 @@ struct hv_boot_info {
 	uint32_t hypercall_abi; /* HV_HC_ABI_VERSION */
 	uint32_t dev_count;
 	uint32_t reserved;
+	uint64_t ecam_base; /* virtual PCI bus 0: 1 MiB ECAM window (also ports 0xcf8/0xcfc) */
 	struct hv_dev_info devs[HV_MAX_DEVICES];
 	char cmdline[HV_CMDLINE_MAX]; /* the words after "--" on the module line */
 };

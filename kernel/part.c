@@ -50,6 +50,42 @@ void part_console_write(struct partition *p, const char *s, size_t len)
 	spin_unlock(&p->uart_lock);
 }
 
+struct part_mmio *part_find_mmio(struct partition *p, u64 gpa)
+{
+	for (u32 i = 0; i < p->mmio_count; i++)
+		if (gpa - p->mmio[i].base < p->mmio[i].size)
+			return &p->mmio[i];
+	return NULL;
+}
+
+static u64 part_ecam_read(void *ctx, u64 gpa, u8 size)
+{
+	struct partition *p = ctx;
+	u64 v;
+
+	spin_lock(&p->dev_lock);
+	v = vpci_ecam_read(&p->vpci, gpa, size);
+	spin_unlock(&p->dev_lock);
+	return v;
+}
+
+static void part_ecam_write(void *ctx, u64 gpa, u8 size, u64 val)
+{
+	struct partition *p = ctx;
+
+	spin_lock(&p->dev_lock);
+	vpci_ecam_write(&p->vpci, gpa, size, val);
+	spin_unlock(&p->dev_lock);
+}
+
+/* The virtual PCI bus: empty until devices are assigned; its ECAM window lies above RAM. */
+static void part_init_vpci(struct partition *p)
+{
+	vpci_init(&p->vpci, p->name, vpci_ecam_gpa(p->ram_size));
+	p->mmio[p->mmio_count++] = (struct part_mmio){ p->vpci.ecam_gpa, VPCI_ECAM_SIZE,
+						       part_ecam_read, part_ecam_write, p };
+}
+
 static bool part_all_stopped(void)
 {
 	for (u32 i = 0; i < partition_count; i++)
@@ -99,6 +135,7 @@ static void part_fill_bootinfo(const struct partition *p, u64 image_end, struct 
 	bi->tsc_khz = part_tsc_khz;
 	bi->uart_port = VUART_BASE;
 	bi->hypercall_abi = HV_HC_ABI_VERSION;
+	bi->ecam_base = p->vpci.ecam_gpa;
 	strlcpy(bi->cmdline, p->cfg.args, sizeof(bi->cmdline));
 }
 
@@ -182,6 +219,7 @@ static void part_create(const struct part_config *pc, const struct boot_module *
 	p->vcpu_count = plan_cpu_count(pc->cpu_mask);
 	p->log_rl = (struct ratelimit)RATELIMIT_INIT(10, 1000);
 	vuart_init(&p->uart, part_ticks_per_sec(), part_uart_emit, p);
+	part_init_vpci(p);
 	if (part_alloc_ram(p) || part_load(p, mod, &entry, &cr3) ||
 	    part_create_vcpus(p, entry, cr3)) {
 		part_free(p);

@@ -13,9 +13,20 @@
 #include "kernel/printk.h"
 #include "kernel/spinlock.h"
 #include "kernel/vcpu.h"
+#include "kernel/vpci.h"
 #include "kernel/vuart.h"
 
 enum part_state { PART_RUNNING = 0, PART_STOPPED = 1 };
+
+#define PART_MAX_MMIO 8
+
+/* A guest-physical range the hypervisor emulates: each access traps (NPF) and is decoded. */
+struct part_mmio {
+	u64 base, size;
+	u64 (*read)(void *ctx, u64 gpa, u8 size);
+	void (*write)(void *ctx, u64 gpa, u8 size, u64 val);
+	void *ctx;
+};
 
 struct partition {
 	u32 id; /* 0-based, in module order */
@@ -29,6 +40,10 @@ struct partition {
 	struct vcpu *vcpus[HV_MAX_VCPUS];
 	struct vuart uart;
 	spinlock_t uart_lock;
+	struct vpci vpci;    /* its virtual PCI bus (ports 0xcf8/0xcfc, ECAM window) */
+	spinlock_t dev_lock; /* the virtual devices other than the UART */
+	struct part_mmio mmio[PART_MAX_MMIO];
+	u32 mmio_count;
 	int state;               /* enum part_state, changed atomically */
 	struct ratelimit log_rl; /* for lines the guest can trigger */
 	u64 refused_hypercalls;
@@ -75,6 +90,9 @@ static inline void *part_gpa(const struct partition *p, u64 gpa, u64 len)
 {
 	return range_ok(gpa, len, p->ram_size) ? p->ram + gpa : NULL;
 }
+
+/* The emulated range holding gpa, or NULL. */
+struct part_mmio *part_find_mmio(struct partition *p, u64 gpa);
 
 /* Write guest console output (the vUART's path, rate-limited, prefixed "[name] "). */
 void part_console_write(struct partition *p, const char *s, size_t len);

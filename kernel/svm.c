@@ -547,6 +547,8 @@ static u64 svm_get(struct vcpu *v, enum vcpu_reg r)
 		return vm->save.g_pat;
 	case VCPU_REG_TSC_OFFSET:
 		return vm->ctl.tsc_offset;
+	case VCPU_REG_CS_ATTR:
+		return vm->save.cs.attr;
 	}
 	return 0;
 }
@@ -573,6 +575,9 @@ static void svm_set(struct vcpu *v, enum vcpu_reg r, u64 val)
 		break;
 	case VCPU_REG_TSC_OFFSET:
 		vm->ctl.tsc_offset = val;
+		break;
+	case VCPU_REG_CS_ATTR:
+		vm->save.cs.attr = (u16)val;
 		break;
 	}
 }

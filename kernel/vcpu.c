@@ -5,6 +5,7 @@
 #include "kernel/cpu.h"
 #include "kernel/hypercall.h"
 #include "kernel/io.h"
+#include "kernel/mmio.h"
 #include "kernel/mm.h"
 #include "kernel/part.h"
 #include "kernel/policy.h"
@@ -211,42 +212,107 @@ static void vcpu_wrmsr(struct vcpu *v, const struct vcpu_exit *e)
 	vcpu_skip(v, e);
 }
 
-/* Port I/O: only the vUART's ports exist; anything else stops the partition. */
+/* The vUART's ports, byte by byte; returns what an IN read. */
+static u64 vcpu_io_uart(struct partition *p, u16 port, u8 size, bool in, u64 out)
+{
+	u64 val = 0;
+
+	spin_lock(&p->uart_lock);
+	for (u32 i = 0; i < size; i++) {
+		if (in)
+			val |= (u64)vuart_read(&p->uart, (u16)(port + i)) << (8 * i);
+		else
+			vuart_write(&p->uart, (u16)(port + i), (u8)(out >> (8 * i)), part_now());
+	}
+	spin_unlock(&p->uart_lock);
+	return val;
+}
+
+static u64 vcpu_io_pci(struct partition *p, u16 port, u8 size, bool in, u64 out)
+{
+	u64 val = 0;
+
+	spin_lock(&p->dev_lock);
+	if (in)
+		val = vpci_port_read(&p->vpci, port, size);
+	else
+		vpci_port_write(&p->vpci, port, size, (u32)out);
+	spin_unlock(&p->dev_lock);
+	return val;
+}
+
+static bool vcpu_io_uart_claims(u32 port, u8 size)
+{
+	return port + size - 1 <= 0xffff && vuart_claims((u16)port) &&
+	       vuart_claims((u16)(port + size - 1));
+}
+
+/* Port I/O: the vUART and the virtual PCI ports exist; anything else stops the partition. */
 static void vcpu_io(struct vcpu *v, const struct vcpu_exit *e)
 {
 	struct partition *p = v->part;
-	u32 port = e->io.port, last = port + e->io.size - 1;
-	u64 val = 0;
+	u16 port = e->io.port;
+	u8 size = e->io.size;
+	u64 val;
 
-	if (e->io.string || !vuart_claims((u16)port) || last > 0xffff || !vuart_claims((u16)last)) {
+	if (!e->io.string && vcpu_io_uart_claims(port, size)) {
+		val = vcpu_io_uart(p, port, size, e->io.in, v->regs.rax);
+	} else if (!e->io.string && vpci_claims_port(port, size)) {
+		val = vcpu_io_pci(p, port, size, e->io.in, v->regs.rax);
+	} else {
 		part_stop(p, "I/O %s port 0x%x (%u byte%s%s): not assigned to this partition",
-			  e->io.in ? "read from" : "write to", port, e->io.size,
-			  e->io.size > 1 ? "s" : "", e->io.string ? ", string" : "");
+			  e->io.in ? "read from" : "write to", port, size, size > 1 ? "s" : "",
+			  e->io.string ? ", string" : "");
 		return;
 	}
-	spin_lock(&p->uart_lock);
-	for (u32 i = 0; i < e->io.size; i++) {
-		if (e->io.in)
-			val |= (u64)vuart_read(&p->uart, (u16)(port + i)) << (8 * i);
-		else
-			vuart_write(&p->uart, (u16)(port + i), (u8)(v->regs.rax >> (8 * i)),
-				    part_now());
-	}
-	spin_unlock(&p->uart_lock);
-	if (e->io.in && e->io.size == 4)
+	if (e->io.in && size == 4)
 		v->regs.rax = val; /* a 32-bit destination clears the upper half */
 	else if (e->io.in)
-		v->regs.rax = (v->regs.rax & ~GENMASK(8 * e->io.size - 1, 0)) | val;
+		v->regs.rax = (v->regs.rax & ~GENMASK(8 * size - 1, 0)) | val;
 	vcpu_skip(v, e);
+}
+
+/*
+ * An access to an emulated range: fetch the instruction through the guest's
+ * page tables, decode the MOV, do it on the device, step over it. false when
+ * the instruction cannot be emulated.
+ */
+static bool vcpu_mmio(struct vcpu *v, const struct vcpu_exit *e, struct part_mmio *r)
+{
+	struct partition *p = v->part;
+	struct mmio_paging pg = { vcpu_ops->get(v, VCPU_REG_CR0), vcpu_ops->get(v, VCPU_REG_CR3),
+				  vcpu_ops->get(v, VCPU_REG_CR4), vcpu_ops->get(v, VCPU_REG_EFER) };
+	bool lm = (pg.efer & EFER_LMA) && (vcpu_ops->get(v, VCPU_REG_CS_ATTR) & BIT(9));
+	u8 code[MMIO_INSN_MAX];
+	struct mmio_insn in;
+	int n = mmio_fetch(p->ram, p->ram_size, &pg, v->regs.rip, code);
+
+	if (n < 0 || mmio_decode(code, (size_t)n, lm, &in) || in.write != e->npf.write ||
+	    e->npf.gpa - r->base + in.size > r->size)
+		return false;
+	if (in.write)
+		r->write(r->ctx, e->npf.gpa, in.size, mmio_store_value(&v->regs, &in));
+	else
+		mmio_load_result(&v->regs, &in, r->read(r->ctx, e->npf.gpa, in.size));
+	v->regs.rip += in.len;
+	return true;
 }
 
 static void vcpu_npf(struct vcpu *v, const struct vcpu_exit *e)
 {
-	part_stop(v->part, "NPF %s at GPA 0x%llx (vCPU %u, RIP 0x%llx)",
-		  e->npf.exec    ? "exec"
-		  : e->npf.write ? "write"
-				 : "read",
-		  e->npf.gpa, v->index, v->regs.rip);
+	const char *what = e->npf.exec ? "exec" : e->npf.write ? "write" : "read";
+	struct part_mmio *r = part_find_mmio(v->part, e->npf.gpa);
+
+	if (r && !e->npf.exec) {
+		if (!vcpu_mmio(v, e, r))
+			part_stop(v->part,
+				  "cannot emulate the %s at GPA 0x%llx (vCPU %u, RIP 0x%llx): "
+				  "only MOV to or from emulated device memory",
+				  what, e->npf.gpa, v->index, v->regs.rip);
+		return;
+	}
+	part_stop(v->part, "NPF %s at GPA 0x%llx (vCPU %u, RIP 0x%llx)", what, e->npf.gpa, v->index,
+		  v->regs.rip);
 }
 
 static void vcpu_fatal(struct vcpu *v, const struct vcpu_exit *e)

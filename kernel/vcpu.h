@@ -123,7 +123,8 @@ enum vcpu_reg {
 	VCPU_REG_CR4,
 	VCPU_REG_EFER,
 	VCPU_REG_PAT,
-	VCPU_REG_TSC_OFFSET
+	VCPU_REG_TSC_OFFSET,
+	VCPU_REG_CS_ATTR /* packed attributes (struct vcpu_seg): L = bit 9 */
 };
 
 struct vcpu {

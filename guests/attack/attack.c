@@ -154,6 +154,41 @@ static int attack_pattern(void)
 	return 0;
 }
 
+/*
+ * Scan the virtual PCI bus through ports 0xcf8/0xcfc and the ECAM window, try
+ * writes, count functions; op=bad then touches ECAM with an instruction the
+ * hypervisor does not emulate (a locked OR).
+ */
+static int attack_pci(void)
+{
+	volatile u8 *ecam = (volatile u8 *)boot_info->ecam_base;
+	u32 by_port = 0, by_ecam = 0, cf8;
+	char op[8] = "";
+
+	arg_str("op", op, sizeof(op));
+	if (map_identity(boot_info->ecam_base, 1 * MiB, true))
+		return 1;
+	for (u32 devfn = 0; devfn < 256; devfn++) {
+		outl(0xcf8, 0x80000000U | devfn << 8);
+		by_port += inl(0xcfc) != 0xffffffffU;
+		by_ecam += *(volatile u32 *)(ecam + (devfn << 12)) != 0xffffffffU;
+	}
+	outl(0xcf8, 0x80000804U);
+	outl(0xcfc, 0xffffffffU);
+	*(volatile u64 *)(ecam + 0x8010) = ~0ULL;
+	*(volatile u8 *)(ecam + 0x803c) = 5;
+	cf8 = inl(0xcf8);
+	printf("pci: %u functions via 0xcf8, %u via ECAM at 0x%llx, cf8 0x%x, id 0x%x/0x%llx\n",
+	       by_port, by_ecam, (u64)boot_info->ecam_base, cf8, *(volatile u16 *)(ecam + 0x8002),
+	       *(volatile u64 *)(ecam + 0x8008));
+	if (!strcmp(op, "bad")) {
+		__asm__ __volatile__("lock orl $1, (%0)" ::"r"(ecam) : "memory");
+		printf("attack: FAILED: a locked OR on ECAM went through\n");
+	}
+	heartbeat_forever();
+	return 0;
+}
+
 /* --- probe: CPUID and MSRs as the partition sees them --- */
 
 static u32 probe_msr;
@@ -233,6 +268,7 @@ int main(void)
 		{ "flood", attack_flood }, { "ioport", attack_ioport },
 		{ "hcall", attack_hcall }, { "pattern", attack_pattern },
 		{ "probe", attack_probe },
+		{ "pci", attack_pci },
 	};
 	char mode[16] = "";
 	u64 delay = 0;

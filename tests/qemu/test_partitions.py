@@ -258,3 +258,17 @@ def test_single_cpu_fallback_and_shutdown(machine):
     log = m.serial()
     assert "single-CPU fallback" in log
     assert beats(log, "solo") == [1, 2, 3]
+
+
+def test_virtual_pci_bus(machine):
+    # No function assigned: both access paths show an empty bus 0 and swallow writes; an
+    # instruction the hypervisor does not emulate on the ECAM window stops that partition only.
+    m = boot(machine, [(ATTACK, "name=p1 mem=8M -- mode=pci"),
+                       (ATTACK, "name=p2 mem=8M -- mode=pci op=bad")])
+    for name in ("p1", "p2"):
+        m.wait_for(r"^\[%s\] pci: 0 functions via 0xcf8, 0 via ECAM at 0xe0000000, "
+                   r"cf8 0x80000804, id 0xffff/0xffffffffffffffff$" % name, timeout=60)
+    m.wait_for(r"^p2: stopped: cannot emulate the \w+ at GPA 0xe0000000 .*only MOV")
+    keeps_beating(m, "p1", 2)
+    assert "FAILED" not in m.serial()
+    assert_alive(m)
