@@ -74,6 +74,18 @@ int phys_free(paddr_t pa, u64 size)
 	return r;
 }
 
+int mm_reserve(paddr_t pa, u64 len)
+{
+	int r;
+
+	spin_lock(&pool_lock);
+	r = pmem_reserve(&pool, pa, len);
+	spin_unlock(&pool_lock);
+	if (r)
+		pr_err("cannot reserve 0x%llx+0x%llx: too many free ranges\n", pa, len);
+	return r;
+}
+
 void *kzalloc(size_t size)
 {
 	static spinlock_t lock = SPINLOCK_INIT;

@@ -28,6 +28,13 @@ void page_free(paddr_t pa);
 paddr_t phys_alloc(u64 size, u64 align);
 int phys_free(paddr_t pa, u64 size);
 
+/*
+ * Take [pa, pa + len) out of the free pool for good: firmware data found in
+ * memory the map calls usable (ACPI tables in RAM). Pages already handed out
+ * cannot be taken back. 0, or -ENOSPC (logged) when the pool cannot split.
+ */
+int mm_reserve(paddr_t pa, u64 len);
+
 /* Zeroed boot-time memory that is never freed (device tables, partitions). NULL on OOM. */
 void *kzalloc(size_t size);
 
