@@ -301,6 +301,9 @@ static void madt_summary(const struct acpi_madt *m)
 		enabled += m->cpus[i].enabled;
 	if (m->cpu_count > enabled)
 		snformat(more, sizeof(more), ", %u more hot-pluggable", m->cpu_count - enabled);
+	for (unsigned int i = 0; i < m->ioapic_count; i++)
+		pr_debug("MADT: IOAPIC id %u at 0x%x GSI %u\n", m->ioapics[i].id,
+			 m->ioapics[i].addr, m->ioapics[i].gsi_base);
 	pr_info("MADT: %u CPU%s, %u IOAPIC%s, %u override%s, local APIC at 0x%llx%s\n", enabled,
 		enabled == 1 ? "" : "s", m->ioapic_count, m->ioapic_count == 1 ? "" : "s",
 		m->override_count, m->override_count == 1 ? "" : "s",
@@ -624,16 +627,33 @@ static int dmar_struct(struct acpi_dmar *d, const u8 *p, u32 off, u32 end)
 	return r ? r : s.length;
 }
 
+static void dmar_print_scope(const struct acpi_scope *s)
+{
+	static const char *const types[] = { "?", "endpoint", "bridge", "ioapic", "hpet",
+					      "namespace" };
+	char path[ACPI_MAX_PATH * 6 + 1] = "";
+
+	for (unsigned int i = 0; i < s->path_len; i++)
+		snformat(path + i * 6, sizeof(path) - i * 6, "/%02x.%x", s->path[i].dev,
+			 s->path[i].fn);
+	pr_debug("DMAR:   %s id %u bus %02x path %s\n", types[s->type], s->enum_id, s->start_bus,
+		 path + 1);
+}
+
 static void dmar_summary(const struct acpi_dmar *d)
 {
 	pr_info("DMAR: %u DRHD, %u RMRR, host address width %u%s%s\n", d->drhd_count,
 		d->rmrr_count, d->host_addr_width + 1,
 		d->flags & ACPI_DMAR_INTR_REMAP ? ", interrupt remapping" : "",
 		d->flags & ACPI_DMAR_X2APIC_OPT_OUT ? ", x2APIC opt-out" : "");
-	for (unsigned int i = 0; i < d->drhd_count; i++)
-		pr_debug("DMAR: DRHD 0x%llx segment %u%s, %u device scope(s)\n", d->drhds[i].base,
-			 d->drhds[i].segment, d->drhds[i].include_all ? " INCLUDE_PCI_ALL" : "",
-			 d->drhds[i].scope_count);
+	for (unsigned int i = 0; i < d->drhd_count; i++) {
+		const struct acpi_drhd *u = &d->drhds[i];
+
+		pr_debug("DMAR: DRHD 0x%llx segment %u%s, %u device scope(s)\n", u->base,
+			 u->segment, u->include_all ? " INCLUDE_PCI_ALL" : "", u->scope_count);
+		for (unsigned int j = 0; j < u->scope_count; j++)
+			dmar_print_scope(&u->scopes[j]);
+	}
 }
 
 int acpi_parse_dmar(const void *tbl, size_t len, struct acpi_dmar *out)
