@@ -50,7 +50,7 @@ static void acpi_keep_out_of_pool(const char *name, u64 pa, u32 len)
 			continue;
 		pr_warn("%s at 0x%llx-0x%llx lies in usable RAM (firmware bug); reserved\n", name,
 			pa, pa + len - 1);
-		mm_reserve(pa, len);
+		mm_reserve(pa, len, name);
 		return;
 	}
 }
@@ -67,8 +67,8 @@ static const struct acpi_sdt_hdr *acpi_map_header(u64 pa, u32 *len, char name[5]
 	acpi_table_name(h->sig, name);
 	*len = h->length;
 	if (*len < sizeof(*h) || *len > ACPI_TABLE_MAX || pa > ~0ULL - *len) {
-		pr_err("%s at 0x%llx: length %u is outside 36..%u; table ignored\n", name, pa,
-		       *len, ACPI_TABLE_MAX);
+		pr_err("%s at 0x%llx: length %u is outside 36..%u; table ignored\n", name, pa, *len,
+		       ACPI_TABLE_MAX);
 		return NULL;
 	}
 	acpi_keep_out_of_pool(name, pa, *len);

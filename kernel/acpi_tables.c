@@ -86,7 +86,6 @@ static const char *acpi_rsdp_v2_problem(const struct acpi_rsdp *r, size_t len)
 int acpi_check_rsdp(const void *rsdp, size_t len, u64 *root, bool *xsdt)
 {
 	const struct acpi_rsdp *r = rsdp;
-	const char *why;
 
 	if (len < ACPI_RSDP_V1_LEN)
 		return acpi_reject("RSDP", "only %zu bytes, needs 20", len);
@@ -97,7 +96,8 @@ int acpi_check_rsdp(const void *rsdp, size_t len, u64 *root, bool *xsdt)
 	*xsdt = false;
 	*root = r->rsdt_addr;
 	if (r->revision >= 2) {
-		why = acpi_rsdp_v2_problem(r, len);
+		const char *why = acpi_rsdp_v2_problem(r, len);
+
 		if (!why) {
 			*xsdt = true;
 			*root = r->xsdt_addr;
@@ -135,7 +135,7 @@ u64 acpi_root_entry(const void *tbl, bool xsdt, unsigned int i)
 
 struct madt_hdr {
 	struct acpi_sdt_hdr hdr;
-	u32 lapic_addr;          /* Local Interrupt Controller Address */
+	u32 lapic_addr; /* Local Interrupt Controller Address */
 	u32 flags;
 } __packed;
 _Static_assert(sizeof(struct madt_hdr) == 44, "MADT header");
@@ -282,12 +282,17 @@ static int madt_entry(struct madt_ctx *c, const u8 *e, u32 off)
 		if (x->x2apic_id != 0xffffffff)
 			madt_add_cpu(c, x->x2apic_id, x->uid, x->flags, true);
 		break;
-	case MADT_IOAPIC: madt_add_ioapic(c, (const void *)e); break;
-	case MADT_ISO: madt_add_override(c, (const void *)e); break;
+	case MADT_IOAPIC:
+		madt_add_ioapic(c, (const void *)e);
+		break;
+	case MADT_ISO:
+		madt_add_override(c, (const void *)e);
+		break;
 	case MADT_LAPIC_OVERRIDE:
 		c->out->lapic_addr64 = ((const struct madt_lapic_override *)(const void *)e)->addr;
 		break;
-	default: break; /* NMI sources, GIC, ...: not used */
+	default:
+		break; /* NMI sources, GIC, ...: not used */
 	}
 	return 0;
 }
@@ -327,20 +332,21 @@ int acpi_parse_madt(const void *tbl, size_t len, struct acpi_madt *out)
 	out->pcat_compat = h->flags & MADT_PCAT_COMPAT;
 	for (off = sizeof(*h); off < end; off += p[off + 1]) {
 		if (end - off < 2)
-			return acpi_reject("MADT", "structure header at offset 0x%x is cut off", off);
+			return acpi_reject("MADT", "structure header at offset 0x%x is cut off",
+					   off);
 		if (p[off + 1] < 2)
 			return acpi_reject("MADT", "structure at offset 0x%x has length %u", off,
 					   p[off + 1]);
 		if (p[off + 1] > end - off)
-			return acpi_reject("MADT", "structure at offset 0x%x (length %u) runs past "
-					   "the end", off, p[off + 1]);
+			return acpi_reject("MADT",
+					   "structure at offset 0x%x (length %u) runs past the end",
+					   off, p[off + 1]);
 		if (madt_entry(&c, p + off, off))
 			return -EINVAL;
 	}
 	if (c.dropped)
-		pr_warn("MADT: %u entries beyond this hypervisor's limits (%u CPUs, %u I/O APICs, "
-			"%u overrides) ignored\n", c.dropped, ACPI_MAX_CPUS, ACPI_MAX_IOAPICS,
-			ACPI_MAX_OVERRIDES);
+		pr_warn("MADT: %u entries beyond this hypervisor's limits (%u CPUs, %u I/O APICs, %u overrides) ignored\n",
+			c.dropped, ACPI_MAX_CPUS, ACPI_MAX_IOAPICS, ACPI_MAX_OVERRIDES);
 	if (out->cpu_count == 0)
 		return acpi_reject("MADT", "lists no usable processor");
 	madt_summary(out);
@@ -356,7 +362,7 @@ struct mcfg_hdr {
 _Static_assert(sizeof(struct mcfg_hdr) == 44, "MCFG header");
 
 struct mcfg_entry {
-	u64 base;    /* ECAM base of bus 0 of the segment */
+	u64 base; /* ECAM base of bus 0 of the segment */
 	u16 segment;
 	u8 bus_start;
 	u8 bus_end;
@@ -409,8 +415,8 @@ int acpi_parse_mcfg(const void *tbl, size_t len, struct acpi_mcfg *out)
 				i, e.segment, e.base, e.bus_start, e.bus_end, why);
 			continue;
 		}
-		out->segs[out->count++] = (struct acpi_mcfg_seg){ e.base, e.segment, e.bus_start,
-								  e.bus_end };
+		out->segs[out->count++] =
+			(struct acpi_mcfg_seg){ e.base, e.segment, e.bus_start, e.bus_end };
 	}
 	if (!out->count)
 		return acpi_reject("MCFG", "lists no usable ECAM window");
@@ -424,7 +430,7 @@ int acpi_parse_mcfg(const void *tbl, size_t len, struct acpi_mcfg *out)
 
 struct dmar_hdr {
 	struct acpi_sdt_hdr hdr;
-	u8 haw;          /* Host Address Width - 1 */
+	u8 haw; /* Host Address Width - 1 */
 	u8 flags;
 	u8 reserved[10];
 } __packed;
@@ -443,7 +449,7 @@ struct dmar_struct {
 struct dmar_drhd {
 	u16 type, length;
 	u8 flags;
-	u8 size;         /* bits 3:0: register set is 2^N pages (VT-d 3.0+) */
+	u8 size; /* bits 3:0: register set is 2^N pages (VT-d 3.0+) */
 	u16 segment;
 	u64 base;
 } __packed;
@@ -474,7 +480,7 @@ _Static_assert(sizeof(struct dmar_atsr) == 8, "ATSR");
 /* Device Scope Structure (VT-d 8.3.1): this header, then (device, function) pairs. */
 struct dmar_scope {
 	u8 type;
-	u8 length;       /* 6 + 2 * path entries */
+	u8 length; /* 6 + 2 * path entries */
 	u8 flags;
 	u8 reserved;
 	u8 enum_id;
@@ -501,8 +507,9 @@ static int dmar_scope(const u8 *p, u32 off, u32 avail, struct dmar_scopes *s)
 		return acpi_reject("DMAR", "device scope at offset 0x%x has bad length %u", off,
 				   d->length);
 	if (d->length > avail)
-		return acpi_reject("DMAR", "device scope at offset 0x%x (length %u) overflows its "
-				   "structure", off, d->length);
+		return acpi_reject(
+			"DMAR", "device scope at offset 0x%x (length %u) overflows its structure",
+			off, d->length);
 	hops = (d->length - sizeof(*d)) / 2;
 	if (hops > ACPI_MAX_PATH)
 		return acpi_reject("DMAR", "device scope at offset 0x%x has a %u-hop path (max %u)",
@@ -513,8 +520,9 @@ static int dmar_scope(const u8 *p, u32 off, u32 avail, struct dmar_scopes *s)
 		return 0;
 	}
 	if (*s->count == ACPI_MAX_SCOPES)
-		return acpi_reject("DMAR", "more than %u device scopes in one structure (offset "
-				   "0x%x)", ACPI_MAX_SCOPES, off);
+		return acpi_reject("DMAR",
+				   "more than %u device scopes in one structure (offset 0x%x)",
+				   ACPI_MAX_SCOPES, off);
 	sc = &s->scopes[(*s->count)++];
 	*sc = (struct acpi_scope){ d->type, d->enum_id, d->start_bus, (u8)hops, { { 0, 0 } } };
 	for (u32 i = 0; i < hops; i++) {
@@ -572,8 +580,8 @@ static int dmar_rmrr(struct acpi_dmar *d, const u8 *p, u32 off, u32 len)
 		return 0;
 	}
 	if (d->rmrr_count == ACPI_MAX_RMRR) {
-		pr_warn("DMAR: more than %u RMRRs; 0x%llx-0x%llx ignored\n", ACPI_MAX_RMRR,
-			e->base, e->limit);
+		pr_warn("DMAR: more than %u RMRRs; 0x%llx-0x%llx ignored\n", ACPI_MAX_RMRR, e->base,
+			e->limit);
 		return 0;
 	}
 	r = &d->rmrrs[d->rmrr_count++];
@@ -593,8 +601,8 @@ static int dmar_atsr(struct acpi_dmar *d, const u8 *p, u32 off, u32 len)
 		return acpi_reject("DMAR", "ATSR at offset 0x%x is %u bytes, needs %zu", off, len,
 				   sizeof(*e));
 	if (d->atsr_count == ACPI_MAX_ATSR) {
-		pr_warn("DMAR: more than %u ATSRs; the one at offset 0x%x ignored\n",
-			ACPI_MAX_ATSR, off);
+		pr_warn("DMAR: more than %u ATSRs; the one at offset 0x%x ignored\n", ACPI_MAX_ATSR,
+			off);
 		return 0;
 	}
 	a = &d->atsrs[d->atsr_count++];
@@ -616,21 +624,30 @@ static int dmar_struct(struct acpi_dmar *d, const u8 *p, u32 off, u32 end)
 	if (s.length < sizeof(s))
 		return acpi_reject("DMAR", "structure at offset 0x%x has length %u", off, s.length);
 	if (s.length > end - off)
-		return acpi_reject("DMAR", "structure type %u at offset 0x%x (length %u) runs past "
-				   "the end", s.type, off, s.length);
+		return acpi_reject("DMAR",
+				   "structure type %u at offset 0x%x (length %u) runs past the end",
+				   s.type, off, s.length);
 	switch (s.type) {
-	case DMAR_DRHD: r = dmar_drhd(d, p, off, s.length); break;
-	case DMAR_RMRR: r = dmar_rmrr(d, p, off, s.length); break;
-	case DMAR_ATSR: r = dmar_atsr(d, p, off, s.length); break;
-	default: r = 0; break; /* RHSA, ANDD, SATC, ...: skipped by their length */
+	case DMAR_DRHD:
+		r = dmar_drhd(d, p, off, s.length);
+		break;
+	case DMAR_RMRR:
+		r = dmar_rmrr(d, p, off, s.length);
+		break;
+	case DMAR_ATSR:
+		r = dmar_atsr(d, p, off, s.length);
+		break;
+	default:
+		r = 0;
+		break; /* RHSA, ANDD, SATC, ...: skipped by their length */
 	}
 	return r ? r : s.length;
 }
 
 static void dmar_print_scope(const struct acpi_scope *s)
 {
-	static const char *const types[] = { "?", "endpoint", "bridge", "ioapic", "hpet",
-					      "namespace" };
+	static const char *const types[] = { "?",      "endpoint", "bridge",
+					     "ioapic", "hpet",     "namespace" };
 	char path[ACPI_MAX_PATH * 6 + 1] = "";
 
 	for (unsigned int i = 0; i < s->path_len; i++)
@@ -642,8 +659,8 @@ static void dmar_print_scope(const struct acpi_scope *s)
 
 static void dmar_summary(const struct acpi_dmar *d)
 {
-	pr_info("DMAR: %u DRHD, %u RMRR, host address width %u%s%s\n", d->drhd_count,
-		d->rmrr_count, d->host_addr_width + 1,
+	pr_info("DMAR: %u DRHD, %u RMRR, host address width %u%s%s\n", d->drhd_count, d->rmrr_count,
+		d->host_addr_width + 1,
 		d->flags & ACPI_DMAR_INTR_REMAP ? ", interrupt remapping" : "",
 		d->flags & ACPI_DMAR_X2APIC_OPT_OUT ? ", x2APIC opt-out" : "");
 	for (unsigned int i = 0; i < d->drhd_count; i++) {
@@ -803,7 +820,7 @@ int acpi_parse_fadt(const void *tbl, size_t len, struct acpi_fadt *out)
 
 struct hpet_tbl {
 	struct acpi_sdt_hdr hdr;
-	u32 block_id;    /* Event Timer Block ID: the General Capabilities register's low half */
+	u32 block_id; /* Event Timer Block ID: the General Capabilities register's low half */
 	struct acpi_gas base;
 	u8 number;
 	u16 min_tick;

@@ -45,10 +45,24 @@ static unsigned char *copy_n(const unsigned char *src, size_t n)
 	return p;
 }
 
-static u32 get32(const unsigned char *p) { u32 v; memcpy(&v, p, 4); return v; }
-static void put16(unsigned char *p, u16 v) { memcpy(p, &v, 2); }
-static void put32(unsigned char *p, u32 v) { memcpy(p, &v, 4); }
-static void put64(unsigned char *p, u64 v) { memcpy(p, &v, 8); }
+static u32 get32(const unsigned char *p)
+{
+	u32 v;
+	memcpy(&v, p, 4);
+	return v;
+}
+static void put16(unsigned char *p, u16 v)
+{
+	memcpy(p, &v, 2);
+}
+static void put32(unsigned char *p, u32 v)
+{
+	memcpy(p, &v, 4);
+}
+static void put64(unsigned char *p, u64 v)
+{
+	memcpy(p, &v, 8);
+}
 
 /* Make the checksum right again over the header's length, so a test reaches the check after it. */
 static void fix_checksum(unsigned char *t)
@@ -164,7 +178,8 @@ static void test_rsdp_v2_fallbacks(void **state)
 	assert_int_equal(acpi_check_rsdp(r, len, &root, &xsdt), 0);
 	assert_false(xsdt);
 	assert_int_equal(root, 0x1f77c074);
-	assert_true(test_log_has("RSDP: revision 2 but its extended checksum is wrong; using the RSDT"));
+	assert_true(test_log_has(
+		"RSDP: revision 2 but its extended checksum is wrong; using the RSDT"));
 	r[33] ^= 0xff;
 	put32(r + 20, 64); /* length past the copy */
 	assert_int_equal(acpi_check_rsdp(r, len, &root, &xsdt), 0);
@@ -193,7 +208,8 @@ static int read_addrs(const char *config, struct table_addr *a, int max)
 	f = fopen(path, "r");
 	assert_non_null(f);
 	while (fgets(line, sizeof(line), f) && n < max)
-		if (sscanf(line, "%15s 0x%llx", a[n].file, &a[n].pa) == 2 && strstr(a[n].file, ".bin"))
+		if (sscanf(line, "%15s 0x%llx", a[n].file, &a[n].pa) == 2 &&
+		    strstr(a[n].file, ".bin"))
 			n++;
 	fclose(f);
 	return n;
@@ -239,7 +255,8 @@ static void test_check_table_corrupt(void **state)
 	(void)state;
 	assert_int_equal(acpi_check_table(t, len, "APIC"), 0);
 	assert_int_equal(acpi_check_table(t, 35, "APIC"), -EINVAL);
-	assert_true(test_log_has("acpi: error: MADT: only 35 bytes, shorter than the 36-byte header; table ignored"));
+	assert_true(test_log_has(
+		"acpi: error: MADT: only 35 bytes, shorter than the 36-byte header; table ignored"));
 	assert_int_equal(acpi_check_table(t, len, "MCFG"), -EINVAL);
 	assert_true(test_log_has("MCFG: signature is not 'MCFG'"));
 	assert_int_equal(acpi_check_table(t, len - 1, "APIC"), -EINVAL);
@@ -259,8 +276,8 @@ static void test_check_table_corrupt(void **state)
 static void check_q35_madt(const struct acpi_madt *m)
 {
 	static const struct acpi_override iso[] = {
-		{ 0, 0, 2, 0 }, { 0, 5, 5, 0xd }, { 0, 9, 9, 0xd }, { 0, 10, 10, 0xd },
-		{ 0, 11, 11, 0xd },
+		{ 0, 0, 2, 0 },     { 0, 5, 5, 0xd },   { 0, 9, 9, 0xd },
+		{ 0, 10, 10, 0xd }, { 0, 11, 11, 0xd },
 	};
 
 	assert_int_equal(m->lapic_addr, 0xfee00000);
@@ -299,7 +316,8 @@ static void test_madt_q35(void **state)
 		test_log_clear();
 		assert_int_equal(acpi_parse_madt(t, len, &m), 0);
 		check_q35_madt(&m);
-		assert_true(test_log_has("acpi: MADT: 4 CPUs, 1 IOAPIC, 5 overrides, local APIC at 0xfee00000\n"));
+		assert_true(test_log_has(
+			"acpi: MADT: 4 CPUs, 1 IOAPIC, 5 overrides, local APIC at 0xfee00000\n"));
 		free(t);
 	}
 }
@@ -391,12 +409,12 @@ static void test_madt_x2apic(void **state)
 		put32(e[i] + 8, 1); /* enabled */
 		put32(e[i] + 12, 100 + i);
 	}
-	put32(e[0] + 4, 300);        /* a new CPU above 255 */
-	put32(e[1] + 4, 2);          /* APIC ID 2 again: skipped */
+	put32(e[0] + 4, 300); /* a new CPU above 255 */
+	put32(e[1] + 4, 2);   /* APIC ID 2 again: skipped */
 	put32(e[2] + 4, 301);
-	put32(e[2] + 8, 2);          /* online capable, not enabled */
+	put32(e[2] + 8, 2); /* online capable, not enabled */
 	put32(e[3] + 4, 302);
-	put32(e[3] + 8, 0);          /* unusable */
+	put32(e[3] + 8, 0); /* unusable */
 	x = append(t, len, e, sizeof(e), &n);
 	assert_int_equal(acpi_parse_madt(x, n, &m), 0);
 	assert_int_equal(m.cpu_count, 6);
@@ -408,7 +426,8 @@ static void test_madt_x2apic(void **state)
 	assert_false(m.cpus[5].enabled);
 	assert_true(m.cpus[5].online_capable);
 	assert_true(test_log_has("MADT: APIC ID 2 listed twice; the second entry is ignored"));
-	assert_true(test_log_has("acpi: MADT: 5 CPUs, 1 IOAPIC, 5 overrides, local APIC at 0xfee00000, 1 more hot-pluggable\n"));
+	assert_true(test_log_has(
+		"acpi: MADT: 5 CPUs, 1 IOAPIC, 5 overrides, local APIC at 0xfee00000, 1 more hot-pluggable\n"));
 	free(x);
 	free(t);
 }
@@ -435,7 +454,11 @@ static void test_madt_lapic_override(void **state)
 static void test_madt_too_many_entries(void **state)
 {
 	static struct acpi_madt m;
-	enum { NCPU = ACPI_MAX_CPUS + 44, NIO = ACPI_MAX_IOAPICS + 3, NISO = ACPI_MAX_OVERRIDES + 2 };
+	enum {
+		NCPU = ACPI_MAX_CPUS + 44,
+		NIO = ACPI_MAX_IOAPICS + 3,
+		NISO = ACPI_MAX_OVERRIDES + 2
+	};
 	size_t body_len = 8 + NCPU * 16 + NIO * 12 + NISO * 10, len;
 	unsigned char *body = calloc(1, body_len), *p = body + 8, *t;
 
@@ -521,7 +544,8 @@ static void test_mcfg_bad_entries(void **state)
 	t[MCFG_ENTRY + 11] = 9;
 	fix_checksum(t);
 	assert_int_equal(acpi_parse_mcfg(t, len, &m), -EINVAL);
-	assert_true(test_log_has("MCFG: entry 0 (segment 0 base 0xb0000000 buses 10-9): bus range is reversed; ignored"));
+	assert_true(test_log_has(
+		"MCFG: entry 0 (segment 0 base 0xb0000000 buses 10-9): bus range is reversed; ignored"));
 	assert_true(test_log_has("MCFG: lists no usable ECAM window; table ignored"));
 	free(t);
 
@@ -583,8 +607,10 @@ static void test_mcfg_overlap_and_too_many(void **state)
 	assert_int_equal(acpi_parse_mcfg(t, len, &m), 0);
 	assert_int_equal(m.count, ACPI_MAX_MCFG);
 	assert_int_equal(m.segs[ACPI_MAX_MCFG - 1].segment, ACPI_MAX_MCFG - 1);
-	assert_true(test_log_has("entry 16 (segment 16 base 0x1c0000000 buses 0-255): more entries than this hypervisor supports"));
-	assert_true(test_log_has("entry 19 (segment 0 base 0xa0000000 buses 128-255): buses overlap an earlier entry"));
+	assert_true(test_log_has(
+		"entry 16 (segment 16 base 0x1c0000000 buses 0-255): more entries than this hypervisor supports"));
+	assert_true(test_log_has(
+		"entry 19 (segment 0 base 0xa0000000 buses 128-255): buses overlap an earlier entry"));
 	free(t);
 }
 
@@ -593,8 +619,8 @@ static void test_mcfg_overlap_and_too_many(void **state)
 static void test_dmar_q35_iommu(void **state)
 {
 	static struct acpi_dmar d;
-	static const u8 endpoints[][2] = { { 0, 0 }, { 1, 0 }, { 2, 0 }, { 0x1f, 0 }, { 0x1f, 2 },
-					   { 0x1f, 3 } };
+	static const u8 endpoints[][2] = { { 0, 0 },    { 1, 0 },    { 2, 0 },
+					   { 0x1f, 0 }, { 0x1f, 2 }, { 0x1f, 3 } };
 
 	(void)state;
 	for (size_t c = 0; c < ARRAY_SIZE(iommu_configs); c++) {
@@ -605,7 +631,8 @@ static void test_dmar_q35_iommu(void **state)
 		test_log_clear();
 		assert_int_equal(acpi_parse_dmar(t, len, &d), 0);
 		assert_int_equal(d.host_addr_width + 1, 48); /* QEMU 10's default aw-bits */
-		assert_int_equal(d.flags, ACPI_DMAR_INTR_REMAP); /* intremap=on, eim=on: no opt-out */
+		assert_int_equal(d.flags,
+				 ACPI_DMAR_INTR_REMAP); /* intremap=on, eim=on: no opt-out */
 		assert_int_equal(d.drhd_count, 1);
 		assert_int_equal(d.rmrr_count, 0);
 		assert_int_equal(d.atsr_count, 0);
@@ -628,7 +655,8 @@ static void test_dmar_q35_iommu(void **state)
 			assert_int_equal(s->path[0].dev, endpoints[i][0]);
 			assert_int_equal(s->path[0].fn, endpoints[i][1]);
 		}
-		assert_true(test_log_has("acpi: DMAR: 1 DRHD, 0 RMRR, host address width 48, interrupt remapping\n"));
+		assert_true(test_log_has(
+			"acpi: DMAR: 1 DRHD, 0 RMRR, host address width 48, interrupt remapping\n"));
 		free(t);
 	}
 }
@@ -683,7 +711,8 @@ static void test_dmar_rmrr_atsr_unknown(void **state)
 	x = append(t, len, extra, sizeof(extra), &n);
 	assert_int_equal(acpi_parse_dmar(x, n, &d), 0);
 	assert_int_equal(d.rmrr_count, 0);
-	assert_true(test_log_has("DMAR: RMRR at offset 0x78 has bad range 0xe0000-0xdffff; ignored"));
+	assert_true(
+		test_log_has("DMAR: RMRR at offset 0x78 has bad range 0xe0000-0xdffff; ignored"));
 	free(x);
 	free(t);
 }
@@ -700,7 +729,8 @@ static void test_dmar_structure_lengths(void **state)
 	put16(t + DMAR_DRHD_AT + 2, 0);
 	fix_checksum(t);
 	assert_int_equal(acpi_parse_dmar(t, len, &d), -EINVAL);
-	assert_true(test_log_has("acpi: error: DMAR: structure at offset 0x30 has length 0; table ignored"));
+	assert_true(test_log_has(
+		"acpi: error: DMAR: structure at offset 0x30 has length 0; table ignored"));
 	free(t);
 
 	/* A DRHD that runs past the end of the table. */
@@ -708,7 +738,8 @@ static void test_dmar_structure_lengths(void **state)
 	put16(t + DMAR_DRHD_AT + 2, 0x50);
 	fix_checksum(t);
 	assert_int_equal(acpi_parse_dmar(t, len, &d), -EINVAL);
-	assert_true(test_log_has("DMAR: structure type 0 at offset 0x30 (length 80) runs past the end"));
+	assert_true(test_log_has(
+		"DMAR: structure type 0 at offset 0x30 (length 80) runs past the end"));
 	free(t);
 
 	/* A DRHD too short for its own fields. */
@@ -760,7 +791,8 @@ static void test_dmar_scope_lengths(void **state)
 	t[len - 8 + 1] = 10;
 	fix_checksum(t);
 	assert_int_equal(acpi_parse_dmar(t, len, &d), -EINVAL);
-	assert_true(test_log_has("DMAR: device scope at offset 0x70 (length 10) overflows its structure"));
+	assert_true(test_log_has(
+		"DMAR: device scope at offset 0x70 (length 10) overflows its structure"));
 	free(t);
 
 	/* The DRHD shortened by 4: its last scope is cut in the middle. */
@@ -790,7 +822,8 @@ static void test_dmar_scope_path_and_count_limits(void **state)
 		memcpy(body + 28 + i * 8, (u8[]){ 1, 8, 0, 0, 0, 0, (u8)i, 0 }, 8);
 	t = make_table("DMAR", body, sizeof(body), &len);
 	assert_int_equal(acpi_parse_dmar(t, len, &d), -EINVAL);
-	assert_true(test_log_has("DMAR: more than 32 device scopes in one structure (offset 0x140)"));
+	assert_true(
+		test_log_has("DMAR: more than 32 device scopes in one structure (offset 0x140)"));
 	free(t);
 
 	/* One scope with a path of 9 hops. */
@@ -889,16 +922,17 @@ static void test_fadt_q35(void **state)
 		assert_int_equal(f.reset_space, ACPI_GAS_IO);
 		assert_int_equal(f.reset_addr, 0xcf9);
 		assert_int_equal(f.reset_value, 0xf);
-		assert_true(test_log_has("acpi: FADT: PM timer at port 0x608 (24-bit), SCI IRQ 9, reset by I/O 0xcf9 value 0xf\n"));
+		assert_true(test_log_has(
+			"acpi: FADT: PM timer at port 0x608 (24-bit), SCI IRQ 9, reset by I/O 0xcf9 value 0xf\n"));
 		free(t);
 	}
 }
 
-#define FADT_PM_TMR_BLK  76
-#define FADT_PM_TMR_LEN  91
-#define FADT_FLAGS       112
-#define FADT_RESET_REG   116
-#define FADT_X_PM_TMR    208
+#define FADT_PM_TMR_BLK 76
+#define FADT_PM_TMR_LEN 91
+#define FADT_FLAGS      112
+#define FADT_RESET_REG  116
+#define FADT_X_PM_TMR   208
 
 static void test_fadt_variants(void **state)
 {
@@ -969,7 +1003,8 @@ static void test_hpet_q35(void **state)
 		assert_int_equal(acpi_parse_hpet(t, len, &h), 0);
 		assert_int_equal(h.base, 0xfed00000);
 		assert_int_equal(h.number, 0);
-		assert_true(test_log_has("acpi: HPET: base 0xfed00000, 3 timers, minimum tick 0\n"));
+		assert_true(
+			test_log_has("acpi: HPET: base 0xfed00000, 3 timers, minimum tick 0\n"));
 		free(t);
 	}
 }
@@ -984,7 +1019,8 @@ static void test_hpet_corrupt(void **state)
 	t[40] = ACPI_GAS_IO;
 	fix_checksum(t);
 	assert_int_equal(acpi_parse_hpet(t, len, &h), -EINVAL);
-	assert_true(test_log_has("HPET: register block in address space 1 at 0xfed00000; table ignored"));
+	assert_true(test_log_has(
+		"HPET: register block in address space 1 at 0xfed00000; table ignored"));
 	t[40] = ACPI_GAS_MEMORY;
 	put64(t + 44, 0);
 	fix_checksum(t);
@@ -1030,11 +1066,11 @@ const void *memremap_ro(paddr_t pa, u64 len)
 	return NULL;
 }
 
-int mm_reserve(paddr_t pa, u64 len)
+void mm_reserve(paddr_t pa, u64 len, const char *what)
 {
+	(void)what;
 	if (nreserved < (int)ARRAY_SIZE(reserved))
 		reserved[nreserved++] = (struct map_call){ pa, len };
-	return 0;
 }
 
 static void fake_reset(void)
@@ -1171,7 +1207,8 @@ static void test_init_huge_length_not_mapped(void **state)
 	acpi_init(bi);
 	assert_false(acpi.have_madt);
 	assert_true(acpi.have_mcfg && acpi.have_dmar && acpi.have_fadt && acpi.have_hpet);
-	assert_true(test_log_has("acpi: error: MADT at 0x1ffe233c: length 2097152 is outside 36..1048576; table ignored"));
+	assert_true(test_log_has(
+		"acpi: error: MADT at 0x1ffe233c: length 2097152 is outside 36..1048576; table ignored"));
 	for (int c = 0; c < ncalls; c++)
 		if (calls[c].pa == madt)
 			assert_int_equal(calls[c].len, 36);
@@ -1219,7 +1256,8 @@ static void test_init_table_in_ram_reserved(void **state)
 	assert_int_equal(nreserved, 1);
 	assert_int_equal(reserved[0].pa, 0x1ffe2404);
 	assert_int_equal(reserved[0].len, 60);
-	assert_true(test_log_has("acpi: warning: MCFG at 0x1ffe2404-0x1ffe243f lies in usable RAM (firmware bug); reserved"));
+	assert_true(test_log_has(
+		"acpi: warning: MCFG at 0x1ffe2404-0x1ffe243f lies in usable RAM (firmware bug); reserved"));
 	fake_reset();
 	free(bi);
 }
@@ -1244,7 +1282,8 @@ static void test_init_too_many_root_entries(void **state)
 			fake[i].len = len;
 		}
 	acpi_init(bi);
-	assert_true(test_log_has("acpi: warning: XSDT: only the first 64 of 100 tables are looked at"));
+	assert_true(
+		test_log_has("acpi: warning: XSDT: only the first 64 of 100 tables are looked at"));
 	for (int c = 0; c < ncalls; c++)
 		headers += calls[c].pa >= 0x40000000ULL;
 	assert_int_equal(headers, 64);

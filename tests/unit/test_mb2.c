@@ -16,9 +16,9 @@
 #include "kernel/mb2.h"
 #include "tests/unit/doubles.h"
 
-#define CMDLINE "exit_on_panic=1 acpi_dump=1 mbi_dump=1 exit_when_done=1"
+#define CMDLINE        "exit_on_panic=1 acpi_dump=1 mbi_dump=1 exit_when_done=1"
 #define MODULE_CMDLINE "name=fixture cpus=1 mem=16M"
-#define MODULE_SIZE 4500 /* tools/capture-fixtures writes 300 x 15 bytes */
+#define MODULE_SIZE    4500 /* tools/capture-fixtures writes 300 x 15 bytes */
 
 #define TAG_END       0
 #define TAG_CMDLINE   1
@@ -56,9 +56,20 @@ static unsigned char *load(const char *name, size_t *len)
 	return test_read_file(path, len);
 }
 
-static u32 get32(const unsigned char *p) { u32 v; memcpy(&v, p, 4); return v; }
-static void put32(unsigned char *p, u32 v) { memcpy(p, &v, 4); }
-static void put64(unsigned char *p, u64 v) { memcpy(p, &v, 8); }
+static u32 get32(const unsigned char *p)
+{
+	u32 v;
+	memcpy(&v, p, 4);
+	return v;
+}
+static void put32(unsigned char *p, u32 v)
+{
+	memcpy(p, &v, 4);
+}
+static void put64(unsigned char *p, u64 v)
+{
+	memcpy(p, &v, 8);
+}
 
 /* Offset of the first tag of `type`; fails the test if there is none. */
 static u32 find_tag(const unsigned char *mbi, u32 type)
@@ -219,11 +230,13 @@ static void test_tag_size_past_end(void **state)
 
 	(void)state;
 	put32(mbi + off + 4, len - off + 1);
-	expect_error(mbi, len, "tag 1 at offset 0x18 (size 1697): tag size runs outside the structure");
+	expect_error(mbi, len,
+		     "tag 1 at offset 0x18 (size 1697): tag size runs outside the structure");
 	put32(mbi + off + 4, 0xfffffff0); /* would wrap a 32-bit offset */
 	expect_error(mbi, len, "tag size runs outside the structure");
 	put32(mbi + off + 4, 4); /* smaller than a tag header */
-	expect_error(mbi, len, "tag 1 at offset 0x18 (size 4): tag size runs outside the structure");
+	expect_error(mbi, len,
+		     "tag 1 at offset 0x18 (size 4): tag size runs outside the structure");
 	free(mbi);
 }
 
