@@ -2,7 +2,7 @@
 /* main.c: the boot CPU's path from the loader's hand-over to a running system. */
 #define LOG_TAG "hv"
 #include "drivers/uart.h"
-/*ACPI*/
+#include "kernel/acpi.h"
 #include "kernel/config.h"
 #include "kernel/cpu.h"
 #include "kernel/crash.h"
@@ -76,7 +76,7 @@ void kmain(u32 magic, u32 mbi_pa)
 	mm_init(&boot_info);
 	cpu_init(0, 0);
 	idt_use_ist();
-	/*acpi_init*/
+	acpi_init(&boot_info);
 	if (hv_config.selftest[0]) {
 		int failed = selftest_run(hv_config.selftest);
 

@@ -267,8 +267,7 @@ int main(void)
 		{ "npf", attack_npf },     { "triple", attack_triple },
 		{ "flood", attack_flood }, { "ioport", attack_ioport },
 		{ "hcall", attack_hcall }, { "pattern", attack_pattern },
-		{ "probe", attack_probe },
-		{ "pci", attack_pci },
+		{ "probe", attack_probe }, { "pci", attack_pci },
 	};
 	char mode[16] = "";
 	u64 delay = 0;
