@@ -94,6 +94,24 @@ static bool part_all_stopped(void)
 	return true;
 }
 
+/* One line of VM exits by reason over the partition's vCPUs ("p1: exits: io 12, hlt 1"). */
+static void part_print_exits(const struct partition *p)
+{
+	char line[256];
+	int n = 0;
+
+	for (u32 r = 0; r < VCPU_EXIT_COUNT; r++) {
+		u64 sum = 0;
+
+		for (u32 i = 0; i < p->vcpu_count; i++)
+			sum += p->vcpus[i] ? p->vcpus[i]->exits[r] : 0;
+		if (sum && n < (int)sizeof(line))
+			n += snformat(line + n, sizeof(line) - (size_t)n, "%s%s %llu",
+				      n ? ", " : "", vcpu_exit_name(r), sum);
+	}
+	part_info(p, "exits: %s\n", n ? line : "none");
+}
+
 void part_stop(struct partition *p, const char *fmt, ...)
 {
 	int running = PART_RUNNING;
@@ -110,6 +128,7 @@ void part_stop(struct partition *p, const char *fmt, ...)
 	vuart_flush(&p->uart, part_now());
 	spin_unlock(&p->uart_lock);
 	printk(LOG_ERR, "%s: stopped: %s\n", p->name, why);
+	part_print_exits(p);
 	/*
 	 * Its other vCPUs see the state at their next exit; with SMP they are
 	 * made to exit by an IPI (their CPUs intercept host interrupts).

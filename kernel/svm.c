@@ -332,10 +332,8 @@ static int svm_create(struct vcpu *v, paddr_t nested_root, u32 tag, const struct
 {
 	struct svm_vcpu *sv;
 
-	if (tag == 0 || tag >= svm_nasid) {
-		pr_err("ASID %u out of range (1-%u)\n", tag, svm_nasid - 1);
-		return -ENOSPC;
-	}
+	if (tag == 0)
+		return -EINVAL;
 	sv = kzalloc(sizeof(*sv));
 	if (!sv)
 		return -ENOMEM;
@@ -343,7 +341,11 @@ static int svm_create(struct vcpu *v, paddr_t nested_root, u32 tag, const struct
 	if (!sv->vmcb_pa)
 		return -ENOMEM;
 	sv->vmcb = phys_to_virt(sv->vmcb_pa);
-	svm_setup_control(&sv->vmcb->ctl, nested_root, tag);
+	/*
+	 * More partitions than ASIDs share them: a CPU runs one vCPU only and its
+	 * first VMRUN flushes the whole TLB, so no CPU ever mixes two tagged spaces.
+	 */
+	svm_setup_control(&sv->vmcb->ctl, nested_root, (tag - 1) % (svm_nasid - 1) + 1);
 	svm_setup_save(&sv->vmcb->save, s);
 	sv->flush = true;
 	v->backend = sv;
