@@ -272,3 +272,14 @@ def test_virtual_pci_bus(machine):
     keeps_beating(m, "p1", 2)
     assert "FAILED" not in m.serial()
     assert_alive(m)
+
+
+def test_partition_with_two_vcpus(machine):
+    m = boot(machine, [(HELLO, "name=duo cpus=2 mem=16M -- beat=300")], smp=3)
+    g = m.wait_for(r"^\[duo\] vCPU 1 of 2 up: APIC ID 1, host CPU (\d+)$", timeout=60)
+    assert g.group(1) == "2"
+    keeps_beating(m, "duo", 3)
+    log = m.serial()
+    assert re.search(r"^duo: .* CPU 1-2, entry", log, re.M)
+    assert re.search(r"^\[duo\] hello from duo: 16 MiB RAM, 2 vCPU\(s\)", log, re.M)
+    assert_alive(m)
