@@ -13,6 +13,7 @@
 #include "kernel/printk.h"
 #include "kernel/selftest.h"
 #include "kernel/string.h"
+#include "pci/pci.h"
 
 #ifndef HV_VERSION
 #define HV_VERSION "unknown"
@@ -75,6 +76,7 @@ void kmain(u32 magic, u32 mbi_pa)
 	cpu_init(0, 0);
 	idt_use_ist();
 	/*acpi_init*/
+	pci_init(&boot_info);
 	if (hv_config.selftest[0]) {
 		int failed = selftest_run(hv_config.selftest);
 
