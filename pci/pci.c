@@ -227,11 +227,12 @@ static void pci_note_cap(struct pci_dev *d, u8 id, u8 pos)
  */
 static u8 pci_walk_caps(struct pci_dev *d, u8 want, bool record)
 {
+	u16 status = pci_cfg_read16(d, PCI_STATUS);
 	u64 seen = 0;
 	u8 pos;
 
-	if (!(pci_cfg_read16(d, PCI_STATUS) & PCI_STATUS_CAP_LIST))
-		return 0;
+	if (status == 0xffff || !(status & PCI_STATUS_CAP_LIST))
+		return 0; /* gone, or no list */
 	pos = pci_cfg_read8(d, PCI_CAPABILITY_LIST) & ~3;
 	while (pos) {
 		u8 slot = (pos - 0x40) / 4, id;
@@ -316,10 +317,11 @@ u16 pci_find_ext_cap(const struct pci_dev *d, u16 id)
 /* Do [off, off + len) lie inside memory BAR bir? */
 static bool pci_in_bar(const struct pci_dev *d, u8 bir, u32 off, u64 len)
 {
-	const struct pci_bar *b = &d->bar[bir];
+	const struct pci_bar *b;
 
 	if (bir >= PCI_STD_BARS || (pci_is_bridge(d) && bir >= 2))
 		return false;
+	b = &d->bar[bir];
 	return (b->type == PCI_BAR_MEM32 || b->type == PCI_BAR_MEM64) && range_ok(off, len, b->size);
 }
 

@@ -403,13 +403,13 @@ static int sriov_add_vf(struct pci_dev *pf, u16 i)
 		if (vf->bar[b].size)
 			vf->bar[b].addr += (u64)i * vf->bar[b].size;
 	}
-	pci_probe_caps(vf);
-	vf->ecap_sriov = 0;
 	if (pci_cfg_read32(vf, PCI_CLASS_REVISION) == 0xffffffffu) {
 		pr_err(PCI_FMT ": VF%u does not answer after VF Enable\n", PCI_ARG(vf), i);
 		pci_remove_dev(vf);
 		return -EIO;
 	}
+	pci_probe_caps(vf);
+	vf->ecap_sriov = 0;
 	/*
 	 * VF MSE in the PF decides whether VF BARs decode; a VF's own Memory
 	 * Space Enable is hardwired to 0 (SR-IOV 1.1 3.4.1.3), so setting it is
