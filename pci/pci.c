@@ -493,6 +493,17 @@ static bool pci_probe_pref(const struct pci_dev *br)
 	return v != 0;
 }
 
+/* Base and limit both 0 mean 0x0-0xfff, unless the bridge has no I/O window (read-only 0). */
+static bool pci_probe_io_window(const struct pci_dev *br)
+{
+	u16 v;
+
+	pci_cfg_write16(br, PCI_IO_BASE, 0xf0f0);
+	v = pci_cfg_read16(br, PCI_IO_BASE);
+	pci_cfg_write16(br, PCI_IO_BASE, 0);
+	return v != 0;
+}
+
 static void pci_read_io_window(struct pci_dev *br)
 {
 	u8 base = pci_cfg_read8(br, PCI_IO_BASE), limit = pci_cfg_read8(br, PCI_IO_LIMIT);
@@ -504,7 +515,7 @@ static void pci_read_io_window(struct pci_dev *br)
 	}
 	br->io_win.base = b;
 	br->io_win.limit = l;
-	if (!base && !limit) /* not implemented, or never opened */
+	if (!base && !limit && !pci_probe_io_window(br))
 		br->io_win = (struct pci_window){ 1, 0 };
 }
 

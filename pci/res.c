@@ -25,7 +25,7 @@ struct res_best {
 	bool pref;
 	u64 base;
 	int changes;
-	int zone; /* 0 preferred: above 4 GiB for 64-bit BARs */
+	int zone; /* 0: below 4 GiB (preferred), 1: above */
 };
 
 static u64 res_end(u64 base, u64 len)
@@ -251,6 +251,23 @@ bool pci_res_fits(const struct pci_dev *dev, u64 base, const struct pci_res_req 
 	return false;
 }
 
+/* Is the candidate just tried better than best: fewer windows changed, below 4 GiB, prefetchable, lower? */
+static bool res_better(const struct res_plan *p, u64 base, int zone, const struct res_best *best)
+{
+	if (!best->found || p->changes != best->changes)
+		return !best->found || p->changes < best->changes;
+	if (zone != best->zone)
+		return zone < best->zone;
+	if (p->pref != best->pref)
+		return p->pref;
+	return base < best->base;
+}
+
+/*
+ * Below 4 GiB is preferred even for 64-bit BARs: QEMU (10.0) registers a
+ * VF's BARs before igb sets their 64-bit type, so a VF BAR above 4 GiB
+ * decodes at its low 32 bits there. Above 4 GiB is used when nothing fits below.
+ */
 static void res_consider(struct res_plan *p, u64 point, struct res_best *best)
 {
 	u64 base;
@@ -261,12 +278,9 @@ static void res_consider(struct res_plan *p, u64 point, struct res_best *best)
 	base = ALIGN_UP(point, p->req->align);
 	if (!res_try(p, base))
 		return;
-	zone = (p->high && base < RES_4G) ? 1 : 0;
-	if (best->found && (p->changes > best->changes ||
-			    (p->changes == best->changes &&
-			     (zone > best->zone || (zone == best->zone && base >= best->base)))))
-		return;
-	*best = (struct res_best){ true, p->pref, base, p->changes, zone };
+	zone = base + p->req->size > RES_4G;
+	if (res_better(p, base, zone, best))
+		*best = (struct res_best){ true, p->pref, base, p->changes, zone };
 }
 
 /* Candidates ending right below `end`. */
@@ -349,7 +363,7 @@ int pci_res_place(struct pci_dev *dev, const struct pci_res_req *req, u64 *base)
 	if (!req->size || req->align == 0 || (req->align & (req->align - 1)) ||
 	    res_plan_init(&p, dev, req))
 		return -EINVAL;
-	for (int pref = 1; pref >= 0 && !best.found; pref--) {
+	for (int pref = 1; pref >= 0; pref--) {
 		res_plan_kind(&p, pref);
 		res_search(&p, &best);
 	}

@@ -275,7 +275,10 @@ static bool sriov_in_group(const struct pci_bar *b, int group)
 	return b->size && (group == 0) == pref64;
 }
 
-/* Keep firmware's VF BARs when each lies inside the windows, overlapping nothing. */
+/*
+ * Keep firmware's VF BARs when each lies below 4 GiB (see res.c on QEMU)
+ * inside the windows, overlapping nothing.
+ */
 static bool sriov_bars_sound(const struct pci_dev *pf, u16 n)
 {
 	const struct pci_bar *vb = pf->sriov.vf_bar;
@@ -286,7 +289,8 @@ static bool sriov_bars_sound(const struct pci_dev *pf, u16 n)
 
 		if (!vb[i].size)
 			continue;
-		if (!vb[i].addr || vb[i].size > ~0ULL / n || !pci_res_fits(pf, vb[i].addr, &req))
+		if (!vb[i].addr || vb[i].size > ~0ULL / n || vb[i].addr + req.size > 4 * GiB ||
+		    !pci_res_fits(pf, vb[i].addr, &req))
 			return false;
 		for (int j = 0; j < i; j++)
 			if (vb[j].size && vb[i].addr < vb[j].addr + vb[j].size * n &&
@@ -504,7 +508,7 @@ int sriov_apply(const struct hv_sriov_req *reqs, unsigned int count)
 {
 	const struct hv_sriov_req *all = NULL;
 	struct pci_dev *d;
-	int failed = 0;
+	int failed = 0, pfs = 0;
 
 	for (unsigned int i = 0; i < count; i++) {
 		if (reqs[i].all)
@@ -514,8 +518,13 @@ int sriov_apply(const struct hv_sriov_req *reqs, unsigned int count)
 	}
 	if (!all)
 		return failed;
-	pci_for_each_dev(d)
-		if (d->ecap_sriov && !d->is_vf && !sriov_named(reqs, count, d))
+	pci_for_each_dev(d) {
+		if (d->ecap_sriov && !d->is_vf && !sriov_named(reqs, count, d)) {
 			failed += sriov_enable(d, all->num) != 0;
+			pfs++;
+		}
+	}
+	if (!pfs)
+		pr_warn("sriov=all:%u: no function has an SR-IOV capability\n", all->num);
 	return failed;
 }

@@ -225,6 +225,7 @@ int fake_add(int parent, u8 dev, u8 fn, u16 vendor, u16 device, u32 class, u8 hd
 	if (hdr == PCI_HEADER_BRIDGE) {
 		put(&f->wmask[PCI_PRIMARY_BUS], 3, 0xffffff);
 		f->wmask[PCI_IO_BASE] = f->wmask[PCI_IO_LIMIT] = 0xf0;
+		f->cfg[PCI_IO_BASE] = 0xf0; /* closed */
 		set_wmask(i, PCI_MEMORY_BASE, 4, 0xfff0fff0);
 		fake_mem_window(i, 0xfff00000, 0); /* closed */
 		fake_pref_window(i, 0xfff00000, 0, true);

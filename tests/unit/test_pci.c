@@ -59,6 +59,7 @@ static void test_small_topology(void **state)
 	assert_int_equal(rp->mem_win.limit, 0xfe9fffff);
 	assert_int_equal(rp->pref_win.base, 0xfe000000);
 	assert_true(rp->pref_win_64);
+	assert_false(pci_window_open(&rp->io_win));
 	assert_ptr_equal(d->parent, rp);
 	assert_null(rp->parent);
 	assert_int_equal(d->vendor, 0x8086);
@@ -96,6 +97,31 @@ static void test_listing(void **state)
 				 "pref 0xfe000000-0xfe1fffff\n"));
 	assert_true(test_log_has("pci: 0000:01:00.0 8086:10c9 0200 bar0 0xfe800000+128K bar2 io 0xc000+32 "
 				 "bar3 0xfe000000+16K\n"));
+}
+
+/* I/O windows: base = limit = 0 is 0x0-0xfff, unless the registers are read-only 0. */
+static void test_io_window(void **state)
+{
+	struct pci_dev *a, *b;
+	int x, y;
+
+	(void)state;
+	x = fake_add(FAKE_ROOT, 1, 0, 0x1b36, 0x000c, 0x060400, PCI_HEADER_BRIDGE);
+	fake_bus_numbers(x, 0, 1, 1);
+	fake.fn[x].cfg[PCI_IO_BASE] = 0;
+	y = fake_add(FAKE_ROOT, 2, 0, 0x1b36, 0x000c, 0x060400, PCI_HEADER_BRIDGE);
+	fake_bus_numbers(y, 0, 2, 2);
+	fake.fn[y].cfg[PCI_IO_BASE] = 0;
+	fake.fn[y].wmask[PCI_IO_BASE] = fake.fn[y].wmask[PCI_IO_LIMIT] = 0;
+	fake.fn[x].cfg[PCI_IO_LIMIT] = 0;
+	pci_scan(&plat);
+	a = pci_find(0, 0, 1, 0);
+	b = pci_find(0, 0, 2, 0);
+	assert_true(pci_window_open(&a->io_win));
+	assert_int_equal(a->io_win.base, 0);
+	assert_int_equal(a->io_win.limit, 0xfff);
+	assert_false(pci_window_open(&b->io_win));
+	assert_int_equal(fake_read(x, PCI_IO_BASE, 2), 0); /* probing restored it */
 }
 
 static void test_iteration_order(void **state)
@@ -559,6 +585,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup(test_small_topology, setup),
 		cmocka_unit_test_setup(test_listing, setup),
+		cmocka_unit_test_setup(test_io_window, setup),
 		cmocka_unit_test_setup(test_iteration_order, setup),
 		cmocka_unit_test_setup(test_multifunction, setup),
 		cmocka_unit_test_setup(test_capabilities, setup),

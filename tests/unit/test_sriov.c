@@ -307,13 +307,23 @@ static void test_ari(void **state)
 	assert_true(test_log_has("needs ARI forwarding, which the port above lacks"));
 }
 
-/* The prefetchable window is closed: it is opened where nothing else is. */
+/* The PF's BAR0 fills the root port's 1 MiB memory window; it has no BAR3. */
+static void fill_mem_window(void)
+{
+	fake_mem_window(rp, 0xfe800000, 0xfe8fffff);
+	fake_bar(pf_idx, 0, 1 << 20, 0, 0xfe800000);
+	memset(&fake.fn[pf_idx].wmask[PCI_BAR0 + 12], 0, 8);
+	fake_write_raw(pf_idx, PCI_BAR0 + 12, 4, 0);
+}
+
+/* The prefetchable window is closed and the memory window full: the first is opened where nothing else is. */
 static void test_window_opened(void **state)
 {
 	struct pci_dev *pf, *port;
 
 	(void)state;
 	igb_topology(0xfff00000, 0);
+	fill_mem_window();
 	pf = scan_pf();
 	port = pci_find(0, 0, 2, 0);
 	assert_false(pci_window_open(&port->pref_win));
@@ -321,12 +331,35 @@ static void test_window_opened(void **state)
 	assert_true(pci_window_open(&port->pref_win));
 	assert_true(port->pref_win.base <= pf->sriov.vf_bar[0].addr);
 	assert_true(pf->sriov.vf_bar[3].addr + 8 * K16 - 1 <= port->pref_win.limit);
-	/* 64-bit prefetchable BARs go above 4 GiB, RAM ends at 512 MiB. */
-	assert_true(port->pref_win.base >= 4ULL << 30);
+	/* Below 4 GiB while there is room there, above RAM (which ends at 512 MiB). */
+	assert_true(port->pref_win.limit < 4ULL << 30);
+	assert_true(port->pref_win.base >= 0x20000000);
 	/* The hardware holds the same window. */
-	assert_int_equal(fake_read(rp, PCI_PREF_BASE_UPPER32, 4), port->pref_win.base >> 32);
+	assert_int_equal(fake_read(rp, PCI_PREF_MEMORY_BASE, 2) & 0xfff0, (port->pref_win.base >> 16) & 0xfff0);
 	assert_true(fake_read(rp, PCI_COMMAND, 2) & PCI_COMMAND_MEMORY);
 	assert_true(test_log_has("0000:00:02.0: prefetchable window set to 0x"));
+	assert_int_equal(port->mem_win.limit, 0xfe8fffff);
+	assert_no_overlaps();
+}
+
+/* With nothing free below 4 GiB, 64-bit prefetchable VF BARs go above it. */
+static void test_above_4g_when_32bit_full(void **state)
+{
+	struct pci_dev *pf, *port;
+
+	(void)state;
+	igb_topology(0xfff00000, 0);
+	fill_mem_window();
+	plat.reserved[1] = (struct pci_range){ 0x20000000, 0xfd000000 - 0x20000000 };
+	plat.reserved[2] = (struct pci_range){ 0xfe000000, 0x800000 };
+	plat.reserved[3] = (struct pci_range){ 0xfe900000, 0x300000 };
+	plat.reserved_count = 4;
+	pf = scan_pf();
+	port = pci_find(0, 0, 2, 0);
+	assert_int_equal(sriov_enable(pf, 8), 0);
+	assert_true(port->pref_win.base >= 4ULL << 30);
+	assert_int_equal(fake_read(rp, PCI_PREF_BASE_UPPER32, 4), port->pref_win.base >> 32);
+	assert_true(pf->sriov.vf_bar[0].addr >= port->pref_win.base);
 	assert_no_overlaps();
 }
 
@@ -500,7 +533,8 @@ static void test_root_bus_pf(void **state)
 	pf = pci_find(0, 0, 4, 0);
 	assert_int_equal(sriov_enable(pf, 8), 0);
 	assert_non_null(pci_find(0, 0, 0x14, 0));
-	assert_true(pf->sriov.vf_bar[0].addr >= 4ULL << 30);
+	assert_true(pf->sriov.vf_bar[0].addr >= 0x20000000);
+	assert_true(pf->sriov.vf_bar[3].addr < 0xfec00000);
 	assert_no_overlaps();
 }
 
@@ -577,6 +611,7 @@ int main(void)
 		cmocka_unit_test_setup(test_rid_collision, setup),
 		cmocka_unit_test_setup(test_ari, setup),
 		cmocka_unit_test_setup(test_window_opened, setup),
+		cmocka_unit_test_setup(test_above_4g_when_32bit_full, setup),
 		cmocka_unit_test_setup(test_window_grown_around_sibling, setup),
 		cmocka_unit_test_setup(test_nested_windows_grow, setup),
 		cmocka_unit_test_setup(test_no_room, setup),
