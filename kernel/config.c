@@ -2,6 +2,7 @@
 /* config.c: the table of hypervisor command-line options. */
 #define LOG_TAG "config"
 #include "kernel/config.h"
+#include "kernel/crash.h"
 #include "kernel/printk.h"
 #include "kernel/string.h"
 
@@ -152,6 +153,14 @@ static int config_pci(const char *val, void *dst, const char **why)
 	return 0;
 }
 
+static int config_crash(const char *val, void *dst, const char **why)
+{
+	if (crash_kind_ok(val))
+		return cmdline_string(val, dst, why);
+	*why = "expected " CRASH_KINDS;
+	return -EINVAL;
+}
+
 static const struct cmdline_opt hv_opts[] = {
 	{ "log", config_log, hv_config.log, "console log level" },
 	{ "exit_on_panic", cmdline_bool, &hv_config.exit_on_panic, "panic ends QEMU" },
@@ -161,6 +170,7 @@ static const struct cmdline_opt hv_opts[] = {
 	{ "mbi_dump", cmdline_bool, &hv_config.mbi_dump, "hex-dump boot information" },
 	{ "sriov", config_sriov, &hv_config, "VFs to enable: <bdf>:<n>,... or all:<n>" },
 	{ "pci", config_pci, &hv_config.pci_assign_busses, "assign-busses: renumber bridges" },
+	{ "crash", config_crash, hv_config.crash, "deliberate fault late in boot (test aid)" },
 };
 
 /* GRUB passes the kernel's path as the first word on some versions: skip a leading path. */
