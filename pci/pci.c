@@ -21,7 +21,7 @@ struct pci_scan {
 	bool assign;           /* renumbering: we choose every bridge's buses */
 	bool renumber;         /* firmware's numbers are unusable: start again assigning */
 	int depth;
-	u64 scanned[4];        /* buses already scanned */
+	u64 scanned[4];                   /* buses already scanned */
 	const struct pci_dev *owner[256]; /* bridge that claimed each bus */
 };
 
@@ -70,12 +70,30 @@ static void pci_cfg_write(const struct pci_dev *d, u16 off, u8 width, u32 val)
 	pci_raw_write(d->seg, d->bus, d->devfn, off, width, val);
 }
 
-u8 pci_cfg_read8(const struct pci_dev *d, u16 off) { return pci_cfg_read(d, off, 1); }
-u16 pci_cfg_read16(const struct pci_dev *d, u16 off) { return pci_cfg_read(d, off, 2); }
-u32 pci_cfg_read32(const struct pci_dev *d, u16 off) { return pci_cfg_read(d, off, 4); }
-void pci_cfg_write8(const struct pci_dev *d, u16 off, u8 v) { pci_cfg_write(d, off, 1, v); }
-void pci_cfg_write16(const struct pci_dev *d, u16 off, u16 v) { pci_cfg_write(d, off, 2, v); }
-void pci_cfg_write32(const struct pci_dev *d, u16 off, u32 v) { pci_cfg_write(d, off, 4, v); }
+u8 pci_cfg_read8(const struct pci_dev *d, u16 off)
+{
+	return pci_cfg_read(d, off, 1);
+}
+u16 pci_cfg_read16(const struct pci_dev *d, u16 off)
+{
+	return pci_cfg_read(d, off, 2);
+}
+u32 pci_cfg_read32(const struct pci_dev *d, u16 off)
+{
+	return pci_cfg_read(d, off, 4);
+}
+void pci_cfg_write8(const struct pci_dev *d, u16 off, u8 v)
+{
+	pci_cfg_write(d, off, 1, v);
+}
+void pci_cfg_write16(const struct pci_dev *d, u16 off, u16 v)
+{
+	pci_cfg_write(d, off, 2, v);
+}
+void pci_cfg_write32(const struct pci_dev *d, u16 off, u32 v)
+{
+	pci_cfg_write(d, off, 4, v);
+}
 
 /* ---- the device table ---- */
 
@@ -239,8 +257,9 @@ static u8 pci_walk_caps(struct pci_dev *d, u8 want, bool record)
 
 		if (pos < 0x40 || (seen & BIT(slot))) {
 			if (record)
-				pr_warn(PCI_FMT ": capability list %s at 0x%x: stopped\n", PCI_ARG(d),
-					pos < 0x40 ? "points into the header" : "loops", pos);
+				pr_warn(PCI_FMT ": capability list %s at 0x%x: stopped\n",
+					PCI_ARG(d), pos < 0x40 ? "points into the header" : "loops",
+					pos);
 			return 0;
 		}
 		seen |= BIT(slot);
@@ -283,7 +302,8 @@ static u16 pci_walk_ext_caps(struct pci_dev *d, u16 want, bool record)
 			return 0;
 		if (seen[slot / 64] & BIT(slot % 64)) {
 			if (record)
-				pr_warn(PCI_FMT ": extended capability list loops at 0x%x: stopped\n",
+				pr_warn(PCI_FMT
+					": extended capability list loops at 0x%x: stopped\n",
 					PCI_ARG(d), pos);
 			return 0;
 		}
@@ -297,7 +317,8 @@ static u16 pci_walk_ext_caps(struct pci_dev *d, u16 want, bool record)
 			return 0;
 		if (pos < PCI_CFG_SPACE_SIZE) {
 			if (record)
-				pr_warn(PCI_FMT ": extended capability points back to 0x%x: stopped\n",
+				pr_warn(PCI_FMT
+					": extended capability points back to 0x%x: stopped\n",
 					PCI_ARG(d), pos);
 			return 0;
 		}
@@ -322,7 +343,8 @@ static bool pci_in_bar(const struct pci_dev *d, u8 bir, u32 off, u64 len)
 	if (bir >= PCI_STD_BARS || (pci_is_bridge(d) && bir >= 2))
 		return false;
 	b = &d->bar[bir];
-	return (b->type == PCI_BAR_MEM32 || b->type == PCI_BAR_MEM64) && range_ok(off, len, b->size);
+	return (b->type == PCI_BAR_MEM32 || b->type == PCI_BAR_MEM64) &&
+	       range_ok(off, len, b->size);
 }
 
 /* MSI-X table and PBA location (PCIe Base 4.0 7.7.2); needs the BARs sized. */
@@ -338,12 +360,14 @@ static void pci_parse_msix(struct pci_dev *d)
 	m->table_off = table & ~(u32)PCI_MSIX_BIR;
 	m->pba_bir = pba & PCI_MSIX_BIR;
 	m->pba_off = pba & ~(u32)PCI_MSIX_BIR;
-	m->valid = pci_in_bar(d, m->table_bir, m->table_off, (u64)m->table_size * PCI_MSIX_ENTRY_SIZE) &&
+	m->valid = pci_in_bar(d, m->table_bir, m->table_off,
+			      (u64)m->table_size * PCI_MSIX_ENTRY_SIZE) &&
 		   pci_in_bar(d, m->pba_bir, m->pba_off, ALIGN_UP((u64)m->table_size, 64) / 8);
 	if (!m->valid)
 		pr_warn(PCI_FMT ": MSI-X table (bar%u+0x%x, %u entries) or PBA (bar%u+0x%x) "
-			"lies outside its BAR\n", PCI_ARG(d), m->table_bir, m->table_off,
-			m->table_size, m->pba_bir, m->pba_off);
+				"lies outside its BAR\n",
+			PCI_ARG(d), m->table_bir, m->table_off, m->table_size, m->pba_bir,
+			m->pba_off);
 }
 
 void pci_probe_caps(struct pci_dev *d)
@@ -359,7 +383,8 @@ void pci_probe_caps(struct pci_dev *d)
 	if (d->hdr_type != PCI_HEADER_CARDBUS) /* CardBus keeps its list elsewhere */
 		pci_walk_caps(d, 0, true);
 	if (d->cap_pcie) {
-		d->pcie_type = (pci_cfg_read16(d, d->cap_pcie + PCI_EXP_FLAGS) & PCI_EXP_FLAGS_TYPE) >> 4;
+		d->pcie_type =
+			(pci_cfg_read16(d, d->cap_pcie + PCI_EXP_FLAGS) & PCI_EXP_FLAGS_TYPE) >> 4;
 		if (plat->ops->cfg_size >= PCI_CFG_SPACE_EXP_SIZE)
 			d->cfg_size = PCI_CFG_SPACE_EXP_SIZE;
 		pci_walk_ext_caps(d, 0, true);
@@ -413,8 +438,12 @@ int pci_size_bar_at(const struct pci_dev *d, u16 off, bool last, struct pci_bar 
 		mask &= 0xffffffffu;
 	b->size = pci_lowest_bit(mask);
 	b->addr = ((u64)hi << 32 | lo) & PCI_BAR_MEM_MASK;
-	b->type = !b->size ? PCI_BAR_NONE
-		  : (lo & PCI_BAR_MEM_TYPE) == PCI_BAR_MEM_TYPE_64 ? PCI_BAR_MEM64 : PCI_BAR_MEM32;
+	if (!b->size)
+		b->type = PCI_BAR_NONE;
+	else if ((lo & PCI_BAR_MEM_TYPE) == PCI_BAR_MEM_TYPE_64)
+		b->type = PCI_BAR_MEM64;
+	else
+		b->type = PCI_BAR_MEM32;
 	return (lo & PCI_BAR_MEM_TYPE) == PCI_BAR_MEM_TYPE_64 ? 2 : 1;
 }
 
@@ -470,8 +499,10 @@ static void pci_read_bars(struct pci_dev *d)
 		const struct pci_bar *b = &d->bar[i];
 
 		if (bad & BIT(i))
-			pr_warn(PCI_FMT ": bar%d has a reserved type or no room for its upper half: "
-				"ignored\n", PCI_ARG(d), i);
+			pr_warn(PCI_FMT
+				": bar%d has a reserved type or no room for its upper half: "
+				"ignored\n",
+				PCI_ARG(d), i);
 		else if (b->size && b->addr + b->size < b->addr)
 			pr_warn(PCI_FMT ": bar%d 0x%llx size 0x%llx wraps the address space\n",
 				PCI_ARG(d), i, b->addr, b->size);
@@ -522,7 +553,8 @@ static void pci_read_io_window(struct pci_dev *br)
 void pci_read_windows(struct pci_dev *br)
 {
 	u16 mb = pci_cfg_read16(br, PCI_MEMORY_BASE), ml = pci_cfg_read16(br, PCI_MEMORY_LIMIT);
-	u16 pb = pci_cfg_read16(br, PCI_PREF_MEMORY_BASE), pl = pci_cfg_read16(br, PCI_PREF_MEMORY_LIMIT);
+	u16 pb = pci_cfg_read16(br, PCI_PREF_MEMORY_BASE),
+	    pl = pci_cfg_read16(br, PCI_PREF_MEMORY_LIMIT);
 
 	pci_read_io_window(br);
 	br->mem_win.base = (u64)(mb & PCI_MEMORY_RANGE_MASK) << 16;
@@ -579,7 +611,8 @@ bool pci_port_dev0_only(const struct pci_dev *parent)
 {
 	if (!parent || !parent->cap_pcie)
 		return false;
-	if (parent->pcie_type != PCI_EXP_TYPE_ROOT_PORT && parent->pcie_type != PCI_EXP_TYPE_DOWNSTREAM)
+	if (parent->pcie_type != PCI_EXP_TYPE_ROOT_PORT &&
+	    parent->pcie_type != PCI_EXP_TYPE_DOWNSTREAM)
 		return false;
 	return !(pci_cfg_read16(parent, parent->cap_pcie + PCI_EXP_DEVCTL2) & PCI_EXP_DEVCTL2_ARI);
 }
@@ -601,7 +634,8 @@ static void pci_for_each_fn(struct pci_scan *s, u8 bus, struct pci_dev *parent, 
 		nfn = (hdr & PCI_HEADER_MULTI_FN) ? 8 : 1;
 		for (u8 fn = 0; fn < nfn; fn++) {
 			if (fn)
-				id = pci_raw_read(s->seg, bus, PCI_DEVFN(dev, fn), PCI_VENDOR_ID, 4);
+				id = pci_raw_read(s->seg, bus, PCI_DEVFN(dev, fn), PCI_VENDOR_ID,
+						  4);
 			if (pci_id_valid(id))
 				visit(s, bus, PCI_DEVFN(dev, fn), id, parent);
 		}
@@ -677,7 +711,8 @@ static bool pci_assign_bus_numbers(struct pci_scan *s, struct pci_dev *br)
 	sec = ++s->max_bus;
 	pci_set_bus_numbers(br, br->bus, sec, s->bus_end);
 	if (pci_cfg_read8(br, PCI_SECONDARY_BUS) != sec) {
-		pr_err(PCI_FMT ": ignores writes to its bus numbers: not scanned behind\n", PCI_ARG(br));
+		pr_err(PCI_FMT ": ignores writes to its bus numbers: not scanned behind\n",
+		       PCI_ARG(br));
 		pci_set_bus_numbers(br, 0, 0, 0);
 		return false;
 	}
@@ -908,6 +943,5 @@ void pci_print_all(void)
 {
 	struct pci_dev *d;
 
-	pci_for_each_dev(d)
-		pci_print_dev(d);
+	pci_for_each_dev(d) pci_print_dev(d);
 }

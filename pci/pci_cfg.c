@@ -15,7 +15,7 @@
 #include "kernel/spinlock.h"
 
 #define PCI_CONFIG_ADDRESS 0xcf8
-#define  PCI_CONFIG_ENABLE BIT(31)
+#define PCI_CONFIG_ENABLE  BIT(31)
 #define PCI_CONFIG_DATA    0xcfc
 
 #define ECAM_BUS_SHIFT   20 /* 1 MiB of config space per bus */
@@ -80,7 +80,10 @@ static void ecam_write(u16 seg, u8 bus, u8 devfn, u16 off, u8 width, u32 val)
 }
 
 static const struct pci_cfg_ops ecam_ops = {
-	.name = "ECAM", .read = ecam_read, .write = ecam_write, .cfg_size = PCI_CFG_SPACE_EXP_SIZE,
+	.name = "ECAM",
+	.read = ecam_read,
+	.write = ecam_write,
+	.cfg_size = PCI_CFG_SPACE_EXP_SIZE,
 };
 
 static u32 cf8_address(u8 bus, u8 devfn, u16 off)
@@ -126,7 +129,9 @@ static void cf8_write(u16 seg, u8 bus, u8 devfn, u16 off, u8 width, u32 val)
 }
 
 static const struct pci_cfg_ops cf8_ops = {
-	.name = "ports 0xcf8/0xcfc", .read = cf8_read, .write = cf8_write,
+	.name = "ports 0xcf8/0xcfc",
+	.read = cf8_read,
+	.write = cf8_write,
 	.cfg_size = PCI_CFG_SPACE_SIZE,
 };
 
@@ -206,7 +211,8 @@ static void pci_reserve_platform(struct pci_platform *pl)
 		pci_reserve(pl, ecam[i].base + ((u64)ecam[i].bus_start << ECAM_BUS_SHIFT),
 			    (u64)(ecam[i].bus_end - ecam[i].bus_start + 1) << ECAM_BUS_SHIFT);
 	if (acpi.have_madt) {
-		pci_reserve(pl, acpi.madt.lapic_addr64 ? acpi.madt.lapic_addr64 : acpi.madt.lapic_addr,
+		pci_reserve(pl,
+			    acpi.madt.lapic_addr64 ? acpi.madt.lapic_addr64 : acpi.madt.lapic_addr,
 			    PAGE_SIZE);
 		for (unsigned int i = 0; i < acpi.madt.ioapic_count; i++)
 			pci_reserve(pl, acpi.madt.ioapics[i].addr, PAGE_SIZE);
@@ -214,7 +220,8 @@ static void pci_reserve_platform(struct pci_platform *pl)
 	if (acpi.have_hpet)
 		pci_reserve(pl, acpi.hpet.base, PAGE_SIZE);
 	for (unsigned int i = 0; acpi.have_dmar && i < acpi.dmar.drhd_count; i++)
-		pci_reserve(pl, acpi.dmar.drhds[i].base, PAGE_SIZE << MIN(acpi.dmar.drhds[i].size_order, 20));
+		pci_reserve(pl, acpi.dmar.drhds[i].base,
+			    PAGE_SIZE << MIN(acpi.dmar.drhds[i].size_order, 20));
 }
 
 /*

@@ -10,8 +10,9 @@
 /* Does anything answer at this RID? (Config space read straight, not through the table.) */
 static bool pci_st_answers(u16 seg, u16 rid)
 {
-	struct pci_dev probe = { .seg = seg, .bus = rid >> 8, .devfn = rid & 0xff,
-				 .cfg_size = PCI_CFG_SPACE_SIZE };
+	struct pci_dev probe = {
+		.seg = seg, .bus = rid >> 8, .devfn = rid & 0xff, .cfg_size = PCI_CFG_SPACE_SIZE
+	};
 
 	return pci_cfg_read32(&probe, PCI_CLASS_REVISION) != 0xffffffffu;
 }
@@ -20,10 +21,53 @@ static struct pci_dev *pci_st_first_pf(void)
 {
 	struct pci_dev *d;
 
-	pci_for_each_dev(d)
-		if (d->ecap_sriov && d->sriov.num_vfs)
-			return d;
+	pci_for_each_dev(d) if (d->ecap_sriov && d->sriov.num_vfs) return d;
 	return NULL;
+}
+
+/* Disable pf's VFs; check they left the table and config space. */
+static int pci_st_disable(struct pci_dev *pf, char *msg, size_t msglen)
+{
+	u16 rid[256], n = 0;
+
+	for (u16 i = 0; i < pf->sriov.num_vfs && n < ARRAY_SIZE(rid); i++) {
+		const struct pci_dev *vf = sriov_vf(pf, i);
+
+		if (vf)
+			rid[n++] = PCI_RID(vf->bus, vf->devfn);
+	}
+	if (sriov_disable(pf) || pf->sriov.num_vfs || sriov_vf(pf, 0)) {
+		snformat(msg, msglen, "disable failed");
+		return SELFTEST_FAIL;
+	}
+	for (u16 i = 0; i < n; i++) {
+		if (pci_find_rid(pf->seg, rid[i]) || pci_st_answers(pf->seg, rid[i])) {
+			snformat(msg, msglen, "VF at RID 0x%x still there after disable", rid[i]);
+			return SELFTEST_FAIL;
+		}
+	}
+	return SELFTEST_PASS;
+}
+
+/* Enable n VFs of pf; check each answers; print them. */
+static int pci_st_enable(struct pci_dev *pf, u16 n, char *msg, size_t msglen)
+{
+	if (sriov_enable(pf, n) || pf->sriov.num_vfs != n) {
+		snformat(msg, msglen, "enabling %u VFs again failed", n);
+		return SELFTEST_FAIL;
+	}
+	for (u16 i = 0; i < n; i++) {
+		const struct pci_dev *vf = sriov_vf(pf, i);
+
+		if (!vf || !pci_st_answers(pf->seg, PCI_RID(vf->bus, vf->devfn))) {
+			snformat(msg, msglen, "VF%u does not answer after enable", i);
+			return SELFTEST_FAIL;
+		}
+	}
+	pci_print_dev(pf);
+	for (u16 i = 0; i < n; i++)
+		pci_print_dev(sriov_vf(pf, i));
+	return SELFTEST_PASS;
 }
 
 /*
@@ -34,43 +78,18 @@ static struct pci_dev *pci_st_first_pf(void)
 SELFTEST(pci_sriov_disable_enable)
 {
 	struct pci_dev *pf = pci_st_first_pf();
-	u16 n, again;
-	u16 rid[256];
+	u16 n;
+	int r;
 
 	if (!pf) {
 		snformat(msg, msglen, "no PF with VFs enabled (boot with sriov=)");
 		return SELFTEST_SKIP;
 	}
-	n = MIN(pf->sriov.num_vfs, 256);
-	for (u16 i = 0; i < n; i++)
-		rid[i] = PCI_RID(sriov_vf(pf, i)->bus, sriov_vf(pf, i)->devfn);
-	if (sriov_disable(pf) || pf->sriov.num_vfs || sriov_vf(pf, 0)) {
-		snformat(msg, msglen, "disable failed");
-		return SELFTEST_FAIL;
-	}
-	for (u16 i = 0; i < n; i++) {
-		if (pci_find_rid(pf->seg, rid[i]) || pci_st_answers(pf->seg, rid[i])) {
-			snformat(msg, msglen, "VF%u still there after disable", i);
-			return SELFTEST_FAIL;
-		}
-	}
-	again = n > 1 ? n - 1 : n;
-	if (sriov_enable(pf, again) || pf->sriov.num_vfs != again) {
-		snformat(msg, msglen, "enabling %u VFs again failed", again);
-		return SELFTEST_FAIL;
-	}
-	for (u16 i = 0; i < again; i++) {
-		struct pci_dev *vf = sriov_vf(pf, i);
-
-		if (!vf || !pci_st_answers(pf->seg, PCI_RID(vf->bus, vf->devfn))) {
-			snformat(msg, msglen, "VF%u does not answer after enable", i);
-			return SELFTEST_FAIL;
-		}
-	}
-	pci_print_dev(pf);
-	for (u16 i = 0; i < again; i++)
-		pci_print_dev(sriov_vf(pf, i));
-	return SELFTEST_PASS;
+	n = pf->sriov.num_vfs;
+	r = pci_st_disable(pf, msg, msglen);
+	if (r == SELFTEST_PASS)
+		r = pci_st_enable(pf, n > 1 ? n - 1 : n, msg, msglen);
+	return r;
 }
 
 struct pci_st_range {
@@ -83,7 +102,8 @@ static unsigned int pci_st_collect(struct pci_st_range *r, unsigned int max)
 	const struct pci_dev *d;
 	unsigned int n = 0;
 
-	pci_for_each_dev(d) {
+	pci_for_each_dev(d)
+	{
 		for (int i = 0; i < PCI_STD_BARS && n < max; i++) {
 			const struct pci_bar *b = &d->bar[i];
 
@@ -113,8 +133,8 @@ SELFTEST(pci_bars_disjoint)
 			const struct mem_region *g = &pl->mem[m];
 
 			if (g->type == MEM_RAM && r[i].s < g->base + g->len && g->base < r[i].e) {
-				snformat(msg, msglen, PCI_FMT " BAR 0x%llx overlaps RAM", PCI_ARG(r[i].d),
-					 r[i].s);
+				snformat(msg, msglen, PCI_FMT " BAR 0x%llx overlaps RAM",
+					 PCI_ARG(r[i].d), r[i].s);
 				return SELFTEST_FAIL;
 			}
 		}

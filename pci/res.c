@@ -73,7 +73,8 @@ static bool res_platform_busy(u64 s, u64 e)
 	const struct pci_platform *pl = pci_platform();
 
 	for (unsigned int i = 0; i < pl->reserved_count; i++)
-		if (res_overlap(s, e, pl->reserved[i].base, res_end(pl->reserved[i].base, pl->reserved[i].len)))
+		if (res_overlap(s, e, pl->reserved[i].base,
+				res_end(pl->reserved[i].base, pl->reserved[i].len)))
 			return true;
 	for (unsigned int i = 0; i < pl->mem_count; i++)
 		if (res_overlap(s, e, pl->mem[i].base, res_end(pl->mem[i].base, pl->mem[i].len)))
@@ -84,7 +85,8 @@ static bool res_platform_busy(u64 s, u64 e)
 /* The memory range a BAR decodes, count copies of it (VF BARs); false for none. */
 static bool res_bar_range(const struct pci_bar *b, u64 count, u64 *s, u64 *e)
 {
-	if (!b->size || !b->addr || !count || (b->type != PCI_BAR_MEM32 && b->type != PCI_BAR_MEM64))
+	if (!b->size || !b->addr || !count ||
+	    (b->type != PCI_BAR_MEM32 && b->type != PCI_BAR_MEM64))
 		return false;
 	*s = b->addr;
 	*e = b->size > ~0ULL / count ? ~0ULL : res_end(b->addr, b->size * count);
@@ -118,7 +120,8 @@ static bool res_bars_busy(const struct res_plan *p, u64 s, u64 e, const struct p
 {
 	struct pci_dev *d;
 
-	pci_for_each_dev(d) {
+	pci_for_each_dev(d)
+	{
 		if (d->is_vf || (inside && pci_is_below(d, inside)))
 			continue; /* a VF's BARs lie inside its PF's VF BARs */
 		if (res_dev_overlaps(p, d, s, e))
@@ -148,7 +151,8 @@ static bool res_wins_busy(const struct res_plan *p, u64 s, u64 e, int from)
 {
 	struct pci_dev *b;
 
-	pci_for_each_dev(b) {
+	pci_for_each_dev(b)
+	{
 		if (!pci_is_bridge(b) || res_on_path(p, b, from < 0 ? 0 : from))
 			continue;
 		if (from >= 0 && pci_is_below(b, p->path[from]))
@@ -161,7 +165,8 @@ static bool res_wins_busy(const struct res_plan *p, u64 s, u64 e, int from)
 
 static bool res_free(const struct res_plan *p, u64 s, u64 e, int from)
 {
-	return !res_platform_busy(s, e) && !res_bars_busy(p, s, e, from < 0 ? NULL : p->path[from]) &&
+	return !res_platform_busy(s, e) &&
+	       !res_bars_busy(p, s, e, from < 0 ? NULL : p->path[from]) &&
 	       !res_wins_busy(p, s, e, from);
 }
 
@@ -222,7 +227,8 @@ static void res_plan_kind(struct res_plan *p, bool pref)
 	p->high = p->req->mem64 && (p->depth == 0 || (p->pref && all_64));
 }
 
-static int res_plan_init(struct res_plan *p, const struct pci_dev *dev, const struct pci_res_req *req)
+static int res_plan_init(struct res_plan *p, const struct pci_dev *dev,
+			 const struct pci_res_req *req)
 {
 	memset(p, 0, sizeof(*p));
 	p->dev = dev;
@@ -326,10 +332,9 @@ static void res_search(struct res_plan *p, struct res_best *best)
 		res_consider_range(p, pl->reserved[i].base,
 				   res_end(pl->reserved[i].base, pl->reserved[i].len), best);
 	for (unsigned int i = 0; i < pl->mem_count; i++)
-		res_consider_range(p, pl->mem[i].base, res_end(pl->mem[i].base, pl->mem[i].len), best);
-	pci_for_each_dev(d)
-		if (!d->is_vf)
-			res_consider_dev(p, d, best);
+		res_consider_range(p, pl->mem[i].base, res_end(pl->mem[i].base, pl->mem[i].len),
+				   best);
+	pci_for_each_dev(d) if (!d->is_vf) res_consider_dev(p, d, best);
 }
 
 /* Program the grown windows, outermost first, and make sure the bridges forward memory. */
@@ -347,7 +352,8 @@ static int res_apply(struct res_plan *p)
 			       p->pref ? "prefetchable" : "memory", g->base, g->limit);
 			return -EIO;
 		}
-		pci_cfg_write16(b, PCI_COMMAND, pci_cfg_read16(b, PCI_COMMAND) | PCI_COMMAND_MEMORY);
+		pci_cfg_write16(b, PCI_COMMAND,
+				pci_cfg_read16(b, PCI_COMMAND) | PCI_COMMAND_MEMORY);
 		pr_info(PCI_FMT ": %s window set to 0x%llx-0x%llx\n", PCI_ARG(b),
 			p->pref ? "prefetchable" : "memory", g->base, g->limit);
 	}
@@ -358,7 +364,6 @@ int pci_res_place(struct pci_dev *dev, const struct pci_res_req *req, u64 *base)
 {
 	struct res_best best = { .found = false };
 	struct res_plan p;
-	char sz[24];
 
 	if (!req->size || req->align == 0 || (req->align & (req->align - 1)) ||
 	    res_plan_init(&p, dev, req))
@@ -368,8 +373,11 @@ int pci_res_place(struct pci_dev *dev, const struct pci_res_req *req, u64 *base)
 		res_search(&p, &best);
 	}
 	if (!best.found) {
+		char sz[24];
+
 		pr_err(PCI_FMT ": no room for %s of %sBARs: every window that could hold them "
-		       "would overlap something\n", PCI_ARG(dev), pci_size_str(req->size, sz, sizeof(sz)),
+			       "would overlap something\n",
+		       PCI_ARG(dev), pci_size_str(req->size, sz, sizeof(sz)),
 		       req->prefetch ? "prefetchable " : "");
 		return -ENOSPC;
 	}

@@ -49,8 +49,8 @@ static u16 sriov_max_rid(struct pci_dev *pf)
 	int rid;
 
 	sriov_write16(pf, PCI_SRIOV_NUM_VF, s->total_vfs);
-	rid = sriov_rid(pf, sriov_read16(pf, PCI_SRIOV_VF_OFFSET), sriov_read16(pf, PCI_SRIOV_VF_STRIDE),
-			s->total_vfs - 1);
+	rid = sriov_rid(pf, sriov_read16(pf, PCI_SRIOV_VF_OFFSET),
+			sriov_read16(pf, PCI_SRIOV_VF_STRIDE), s->total_vfs - 1);
 	sriov_write16(pf, PCI_SRIOV_NUM_VF, 0);
 	if (rid < 0) {
 		pr_warn(PCI_FMT ": its %u VFs would pass bus 255\n", PCI_ARG(pf), s->total_vfs);
@@ -71,7 +71,8 @@ int sriov_probe(struct pci_dev *pf, bool reserve_buses)
 	s->num_vfs = 0;
 	if (ctrl & PCI_SRIOV_CTRL_VFE) {
 		pr_warn(PCI_FMT ": firmware left its VFs enabled: turning them off\n", PCI_ARG(pf));
-		sriov_write16(pf, PCI_SRIOV_CTRL, ctrl & ~(PCI_SRIOV_CTRL_VFE | PCI_SRIOV_CTRL_MSE));
+		sriov_write16(pf, PCI_SRIOV_CTRL,
+			      ctrl & ~(PCI_SRIOV_CTRL_VFE | PCI_SRIOV_CTRL_MSE));
 		sriov_wait(SRIOV_DISABLE_WAIT_MS);
 	}
 	if (sriov_read16(pf, PCI_SRIOV_NUM_VF))
@@ -139,9 +140,8 @@ static bool sriov_lowest_pf(const struct pci_dev *pf)
 {
 	struct pci_dev *d;
 
-	pci_for_each_dev(d)
-		if (d->seg == pf->seg && d->bus == pf->bus && d->ecap_sriov && !d->is_vf)
-			return d == pf;
+	pci_for_each_dev(d) if (d->seg == pf->seg && d->bus == pf->bus && d->ecap_sriov &&
+				!d->is_vf) return d == pf;
 	return false;
 }
 
@@ -156,7 +156,8 @@ static void sriov_set_ari(struct pci_dev *pf)
 	u16 ctrl = sriov_read16(pf, PCI_SRIOV_CTRL) & ~PCI_SRIOV_CTRL_ARI;
 
 	if (pf->ecap_ari && port && port->cap_pcie &&
-	    (port->pcie_type == PCI_EXP_TYPE_ROOT_PORT || port->pcie_type == PCI_EXP_TYPE_DOWNSTREAM) &&
+	    (port->pcie_type == PCI_EXP_TYPE_ROOT_PORT ||
+	     port->pcie_type == PCI_EXP_TYPE_DOWNSTREAM) &&
 	    (pci_cfg_read32(port, port->cap_pcie + PCI_EXP_DEVCAP2) & PCI_EXP_DEVCAP2_ARI)) {
 		u16 ctl2 = pci_cfg_read16(port, port->cap_pcie + PCI_EXP_DEVCTL2);
 
@@ -199,7 +200,8 @@ static int sriov_check_rid(const struct pci_dev *pf, u16 i, u8 lo, u8 hi)
 		return -ERANGE;
 	}
 	if (bus < lo || bus > hi) {
-		pr_err(PCI_FMT ": VF%u would be on bus %02x, outside buses %02x-%02x behind its bridge\n",
+		pr_err(PCI_FMT
+		       ": VF%u would be on bus %02x, outside buses %02x-%02x behind its bridge\n",
 		       PCI_ARG(pf), i, bus, lo, hi);
 		return -ERANGE;
 	}
@@ -211,7 +213,8 @@ static int sriov_check_rid(const struct pci_dev *pf, u16 i, u8 lo, u8 hi)
 	if (pf->parent && bus == pf->parent->secondary && PCI_SLOT(devfn) &&
 	    pci_port_dev0_only(pf->parent)) {
 		pr_err(PCI_FMT ": VF%u at %02x:%02x.%x needs ARI forwarding, which the port above "
-		       "lacks\n", PCI_ARG(pf), i, bus, PCI_SLOT(devfn), PCI_FUNC(devfn));
+			       "lacks\n",
+		       PCI_ARG(pf), i, bus, PCI_SLOT(devfn), PCI_FUNC(devfn));
 		return -ENODEV;
 	}
 	return 0;
@@ -230,7 +233,8 @@ static int sriov_check_rids(struct pci_dev *pf, u16 n)
 		return -EINVAL;
 	}
 	if (n > 1 && !s->stride) {
-		pr_err(PCI_FMT ": VF Stride is 0: %u VFs would share one Routing ID\n", PCI_ARG(pf), n);
+		pr_err(PCI_FMT ": VF Stride is 0: %u VFs would share one Routing ID\n", PCI_ARG(pf),
+		       n);
 		return -EINVAL;
 	}
 	sriov_bus_range(pf, &lo, &hi);
@@ -250,13 +254,16 @@ static int sriov_size_bars(struct pci_dev *pf)
 
 	for (int i = 0; i < PCI_STD_BARS; i++) {
 		struct pci_bar *b = &s->vf_bar[i];
-		int r = pci_size_bar_at(pf, pf->ecap_sriov + PCI_SRIOV_BAR + 4 * i, i == PCI_STD_BARS - 1, b);
-		const char *why = r < 0 ? "has a reserved type or no upper half"
-				  : b->type == PCI_BAR_IO ? "is an I/O BAR, which VFs may not have"
-				  : b->size && b->size < PAGE_SIZE ? "is smaller than a page, so VFs would "
-								     "share pages"
-				  : NULL;
+		int r = pci_size_bar_at(pf, pf->ecap_sriov + PCI_SRIOV_BAR + 4 * i,
+					i == PCI_STD_BARS - 1, b);
+		const char *why = NULL;
 
+		if (r < 0)
+			why = "has a reserved type or no upper half";
+		else if (b->type == PCI_BAR_IO)
+			why = "is an I/O BAR, which VFs may not have";
+		else if (b->size && b->size < PAGE_SIZE)
+			why = "is smaller than a page, so VFs would share pages";
 		if (why) {
 			pr_err(PCI_FMT ": VF BAR%d %s\n", PCI_ARG(pf), i, why);
 			memset(s->vf_bar, 0, sizeof(s->vf_bar));
@@ -313,7 +320,8 @@ static int sriov_write_bar(struct pci_dev *pf, int i, u64 addr)
 	if (b->type == PCI_BAR_MEM64)
 		back |= (u64)sriov_read32(pf, reg + 4) << 32;
 	if (back != addr) {
-		pr_err(PCI_FMT ": VF BAR%d did not take 0x%llx (reads 0x%llx)\n", PCI_ARG(pf), i, addr, back);
+		pr_err(PCI_FMT ": VF BAR%d did not take 0x%llx (reads 0x%llx)\n", PCI_ARG(pf), i,
+		       addr, back);
 		return -EIO;
 	}
 	b->addr = addr;
@@ -455,8 +463,8 @@ int sriov_enable(struct pci_dev *pf, u16 n)
 		return -ENODEV;
 	}
 	if (n > s->total_vfs) {
-		pr_err(PCI_FMT ": %u VFs asked for, but TotalVFs is %u: enabling %u\n", PCI_ARG(pf), n,
-		       s->total_vfs, s->total_vfs);
+		pr_err(PCI_FMT ": %u VFs asked for, but TotalVFs is %u: enabling %u\n", PCI_ARG(pf),
+		       n, s->total_vfs, s->total_vfs);
 		n = s->total_vfs;
 	}
 	if (n == s->num_vfs)
@@ -478,7 +486,8 @@ int sriov_enable(struct pci_dev *pf, u16 n)
 
 /* ---- the sriov= policy ---- */
 
-static bool sriov_named(const struct hv_sriov_req *reqs, unsigned int count, const struct pci_dev *d)
+static bool sriov_named(const struct hv_sriov_req *reqs, unsigned int count,
+			const struct pci_dev *d)
 {
 	for (unsigned int i = 0; i < count; i++)
 		if (!reqs[i].all && reqs[i].seg == d->seg && reqs[i].bus == d->bus &&
@@ -492,8 +501,8 @@ static int sriov_apply_one(const struct hv_sriov_req *q)
 	struct pci_dev *d = pci_find(q->seg, q->bus, q->dev, q->fn);
 
 	if (!d || d->is_vf) {
-		pr_err("sriov=%04x:%02x:%02x.%x:%u: no such function\n", q->seg, q->bus, q->dev, q->fn,
-		       q->num);
+		pr_err("sriov=%04x:%02x:%02x.%x:%u: no such function\n", q->seg, q->bus, q->dev,
+		       q->fn, q->num);
 		return -ENODEV;
 	}
 	if (!d->ecap_sriov) {
@@ -518,7 +527,8 @@ int sriov_apply(const struct hv_sriov_req *reqs, unsigned int count)
 	}
 	if (!all)
 		return failed;
-	pci_for_each_dev(d) {
+	pci_for_each_dev(d)
+	{
 		if (d->ecap_sriov && !d->is_vf && !sriov_named(reqs, count, d)) {
 			failed += sriov_enable(d, all->num) != 0;
 			pfs++;

@@ -48,7 +48,8 @@ static int fake_vf_rid(int i)
 
 	if (pf_bus < 0)
 		return -1;
-	rid = ((u32)pf_bus << 8 | pf->devfn) + fake_read(f->pf, pf->sriov_pos + PCI_SRIOV_VF_OFFSET, 2) +
+	rid = ((u32)pf_bus << 8 | pf->devfn) +
+	      fake_read(f->pf, pf->sriov_pos + PCI_SRIOV_VF_OFFSET, 2) +
 	      (u32)f->vf_index * fake_read(f->pf, pf->sriov_pos + PCI_SRIOV_VF_STRIDE, 2);
 	return rid > 0xffff ? -1 : (int)rid;
 }
@@ -153,7 +154,8 @@ static void fake_note_write(int i, u16 off, u8 width, u32 val)
 	    (cmd & (PCI_COMMAND_IO | PCI_COMMAND_MEMORY)))
 		fake.sizing_with_decode++;
 	if (pos && width == 4 && val == 0xffffffffu && off >= pos + PCI_SRIOV_BAR &&
-	    off < pos + PCI_SRIOV_BAR + 24 && (fake_read(i, pos + PCI_SRIOV_CTRL, 2) & PCI_SRIOV_CTRL_MSE))
+	    off < pos + PCI_SRIOV_BAR + 24 &&
+	    (fake_read(i, pos + PCI_SRIOV_CTRL, 2) & PCI_SRIOV_CTRL_MSE))
 		fake.sizing_with_decode++;
 	if (pos && off <= pos + PCI_SRIOV_CTRL && pos + PCI_SRIOV_CTRL < off + width &&
 	    !(fake_read(i, pos + PCI_SRIOV_CTRL, 2) & PCI_SRIOV_CTRL_VFE) &&
@@ -173,15 +175,22 @@ static void fake_cfg_write(u16 seg, u8 bus, u8 devfn, u16 off, u8 width, u32 val
 	if (f->ignore_bus_writes && off >= PCI_PRIMARY_BUS && off <= PCI_SUBORDINATE_BUS)
 		return;
 	for (int b = 0; b < width; b++, val >>= 8)
-		f->cfg[off + b] = (f->cfg[off + b] & ~f->wmask[off + b]) | (val & f->wmask[off + b]);
+		f->cfg[off + b] =
+			(f->cfg[off + b] & ~f->wmask[off + b]) | (val & f->wmask[off + b]);
 }
 
 const struct pci_cfg_ops fake_ops = {
-	.name = "fake", .read = fake_cfg_read, .write = fake_cfg_write, .cfg_size = 4096,
+	.name = "fake",
+	.read = fake_cfg_read,
+	.write = fake_cfg_write,
+	.cfg_size = 4096,
 };
 
 const struct pci_cfg_ops fake_ops_256 = {
-	.name = "fake256", .read = fake_cfg_read, .write = fake_cfg_write, .cfg_size = 256,
+	.name = "fake256",
+	.read = fake_cfg_read,
+	.write = fake_cfg_write,
+	.cfg_size = 256,
 };
 
 void fake_delay_ms(u32 ms)
@@ -299,7 +308,8 @@ void fake_pcie_cap(int i, u8 pos, u8 next, u8 type, bool ari_fwd)
 	set_wmask(i, pos + PCI_EXP_DEVCTL2, 2, ari_fwd ? PCI_EXP_DEVCTL2_ARI : 0);
 }
 
-void fake_msix_cap(int i, u8 pos, u8 next, u16 entries, u8 bir, u32 table_off, u8 pba_bir, u32 pba_off)
+void fake_msix_cap(int i, u8 pos, u8 next, u16 entries, u8 bir, u32 table_off, u8 pba_bir,
+		   u32 pba_off)
 {
 	fake_cap(i, pos, PCI_CAP_ID_MSIX, next);
 	fake_write_raw(i, pos + PCI_MSIX_FLAGS, 2, entries - 1);
@@ -356,7 +366,8 @@ void fake_sriov(int i, u16 pos, u16 next, u16 total, u16 offset, u16 stride, u16
 	fake_write_raw(i, pos + PCI_SRIOV_VF_DID, 2, vf_did);
 	fake_write_raw(i, pos + PCI_SRIOV_SUP_PGSIZE, 4, 0x553);
 	fake_write_raw(i, pos + PCI_SRIOV_SYS_PGSIZE, 4, 1);
-	set_wmask(i, pos + PCI_SRIOV_CTRL, 2, PCI_SRIOV_CTRL_VFE | PCI_SRIOV_CTRL_MSE | PCI_SRIOV_CTRL_ARI);
+	set_wmask(i, pos + PCI_SRIOV_CTRL, 2,
+		  PCI_SRIOV_CTRL_VFE | PCI_SRIOV_CTRL_MSE | PCI_SRIOV_CTRL_ARI);
 	set_wmask(i, pos + PCI_SRIOV_NUM_VF, 2, 0xffff);
 	set_wmask(i, pos + PCI_SRIOV_SYS_PGSIZE, 4, 0x553);
 	for (u16 reg = PCI_SRIOV_BAR; reg < PCI_SRIOV_BAR + 24; reg += 4) {

@@ -15,14 +15,14 @@
 
 struct fake_fn {
 	bool used;
-	int parent;      /* index of the bridge it sits behind, FAKE_ROOT for the root bus */
-	u8 root_bus;     /* bus of a root-bus function */
+	int parent;  /* index of the bridge it sits behind, FAKE_ROOT for the root bus */
+	u8 root_bus; /* bus of a root-bus function */
 	u8 devfn;
 	u8 cfg[4096];
-	u8 wmask[4096];  /* bits software may change */
+	u8 wmask[4096]; /* bits software may change */
 	/* SR-IOV PFs */
 	u16 sriov_pos;
-	int vf_first;    /* index of its VF 0 (VFs are added right after the PF) */
+	int vf_first; /* index of its VF 0 (VFs are added right after the PF) */
 	u16 vf_count;
 	/* VFs */
 	bool is_vf;
@@ -34,9 +34,9 @@ struct fake_fn {
 struct fake_pci {
 	struct fake_fn fn[FAKE_MAX_FNS];
 	int count;
-	u64 now_ms;           /* advanced by the delay hook */
-	u64 vfe_set_ms;       /* when VF Enable was last set */
-	int early_vf_access;  /* config requests to VFs less than 100 ms after VF Enable */
+	u64 now_ms;             /* advanced by the delay hook */
+	u64 vfe_set_ms;         /* when VF Enable was last set */
+	int early_vf_access;    /* config requests to VFs less than 100 ms after VF Enable */
 	int sizing_with_decode; /* all-ones BAR writes while decode was on */
 	bool every_fn_answers;  /* hostile: every (bus, devfn) reads as a device */
 };
@@ -64,7 +64,8 @@ void fake_pref_window(int i, u64 base, u64 limit, bool is64);
 void fake_cap(int i, u8 pos, u8 id, u8 next);
 void fake_ext_cap(int i, u16 pos, u16 id, u16 next);
 void fake_pcie_cap(int i, u8 pos, u8 next, u8 type, bool ari_fwd);
-void fake_msix_cap(int i, u8 pos, u8 next, u16 entries, u8 bir, u32 table_off, u8 pba_bir, u32 pba_off);
+void fake_msix_cap(int i, u8 pos, u8 next, u16 entries, u8 bir, u32 table_off, u8 pba_bir,
+		   u32 pba_off);
 
 /*
  * An SR-IOV capability at pos (extended list) with total VFs of vf_did at

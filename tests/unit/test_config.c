@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 /* test_config.c: the hypervisor's own options; here sriov= and pci=, good and hostile. */
-// sources: kernel/config.c kernel/cmdline.c kernel/format.c
+// sources: kernel/config.c kernel/cmdline.c kernel/format.c kernel/crash.c
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -60,11 +60,25 @@ static void test_sriov_list(void **state)
 static void test_sriov_bad(void **state)
 {
 	static const char *const bad[] = {
-		"sriov=", "sriov=all", "sriov=all:", "sriov=all:x", "sriov=all:65536",
-		"sriov=01:00.0", "sriov=1:00.0.0:2", "sriov=01:20.0:1", "sriov=01:00.8:1",
-		"sriov=100:00.0:1", "sriov=10000:01:00.0:1", "sriov=0:0:01:00.0:1", "sriov=01:00.0:4,",
-		"sriov=,01:00.0:4", "sriov=01:00.0:4,01:00.0:2", "sriov=all:1,all:2", "sriov=zz:00.0:1",
-		"sriov=01:00.0:-1", "sriov=01:00.0:1,02:00.0:1,03:00.0:1,04:00.0:1,05:00.0:1,"
+		"sriov=",
+		"sriov=all",
+		"sriov=all:",
+		"sriov=all:x",
+		"sriov=all:65536",
+		"sriov=01:00.0",
+		"sriov=1:00.0.0:2",
+		"sriov=01:20.0:1",
+		"sriov=01:00.8:1",
+		"sriov=100:00.0:1",
+		"sriov=10000:01:00.0:1",
+		"sriov=0:0:01:00.0:1",
+		"sriov=01:00.0:4,",
+		"sriov=,01:00.0:4",
+		"sriov=01:00.0:4,01:00.0:2",
+		"sriov=all:1,all:2",
+		"sriov=zz:00.0:1",
+		"sriov=01:00.0:-1",
+		"sriov=01:00.0:1,02:00.0:1,03:00.0:1,04:00.0:1,05:00.0:1,"
 		"06:00.0:1,07:00.0:1,08:00.0:1,09:00.0:1",
 		"sriov=0123456789abcdef0123456789abcdef:1",
 	};

@@ -93,10 +93,12 @@ static void test_listing(void **state)
 	pci_scan(&plat);
 	test_log_clear();
 	pci_print_all();
-	assert_true(test_log_has("pci: 0000:00:01.0 1b36:000c 0604 bridge [01-01] mem 0xfe800000-0xfe9fffff "
-				 "pref 0xfe000000-0xfe1fffff\n"));
-	assert_true(test_log_has("pci: 0000:01:00.0 8086:10c9 0200 bar0 0xfe800000+128K bar2 io 0xc000+32 "
-				 "bar3 0xfe000000+16K\n"));
+	assert_true(test_log_has(
+		"pci: 0000:00:01.0 1b36:000c 0604 bridge [01-01] mem 0xfe800000-0xfe9fffff "
+		"pref 0xfe000000-0xfe1fffff\n"));
+	assert_true(test_log_has(
+		"pci: 0000:01:00.0 8086:10c9 0200 bar0 0xfe800000+128K bar2 io 0xc000+32 "
+		"bar3 0xfe000000+16K\n"));
 }
 
 /* I/O windows: base = limit = 0 is 0x0-0xfff, unless the registers are read-only 0. */
@@ -134,7 +136,8 @@ static void test_iteration_order(void **state)
 	small_topology();
 	fake_add(FAKE_ROOT, 0x1f, 0, 0x8086, 0x2918, 0x060100, PCI_HEADER_NORMAL);
 	pci_scan(&plat);
-	pci_for_each_dev(d) {
+	pci_for_each_dev(d)
+	{
 		u32 key = (u32)d->bus << 8 | d->devfn;
 
 		assert_true(n == 0 || key > last);
@@ -335,10 +338,11 @@ static void test_hostile_bars(void **state)
 
 	(void)state;
 	i = fake_add(FAKE_ROOT, 4, 0, 0x1234, 1, 0, PCI_HEADER_NORMAL);
-	fake_bar(i, 0, 4096, 0x6, 0xfe000000);            /* reserved memory type */
-	fake_write_raw(i, PCI_BAR0 + 4, 4, 0);            /* bar1: sizes to 0 */
+	fake_bar(i, 0, 4096, 0x6, 0xfe000000);                 /* reserved memory type */
+	fake_write_raw(i, PCI_BAR0 + 4, 4, 0);                 /* bar1: sizes to 0 */
 	fake_bar(i, 5, 4096, PCI_BAR_MEM_TYPE_64, 0xfe001000); /* 64-bit in the last slot */
-	fake_bar(i, 2, 1ULL << 32, PCI_BAR_MEM_TYPE_64 | PCI_BAR_MEM_PREFETCH, 0xffffffff00000000ULL);
+	fake_bar(i, 2, 1ULL << 32, PCI_BAR_MEM_TYPE_64 | PCI_BAR_MEM_PREFETCH,
+		 0xffffffff00000000ULL);
 	pci_scan(&plat);
 	d = pci_find(0, 0, 4, 0);
 	assert_int_equal(d->bar[0].size, 0);
@@ -437,7 +441,8 @@ static void test_switch_unnumbered(void **state)
 	switch_topology(false);
 	assert_int_equal(pci_scan(&plat), 8);
 	check_switch_numbers();
-	assert_true(test_log_has("bus numbers 00-00 left by firmware are unusable (none assigned)"));
+	assert_true(
+		test_log_has("bus numbers 00-00 left by firmware are unusable (none assigned)"));
 	assert_true(test_log_has("segment 0000: renumbering buses 00-ff"));
 	/* What the hardware holds now, not only the table. */
 	assert_int_equal(fake_read(1, PCI_SUBORDINATE_BUS, 1), 4);

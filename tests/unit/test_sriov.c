@@ -17,7 +17,7 @@
 static struct pci_platform plat;
 static struct mem_region ram[] = {
 	{ 0, 0x9fc00, MEM_RAM },
-	{ 0x100000, 0x1ff00000, MEM_RAM },      /* 512 MiB */
+	{ 0x100000, 0x1ff00000, MEM_RAM },        /* 512 MiB */
 	{ 0xb0000000, 0x10000000, MEM_RESERVED }, /* ECAM */
 };
 static int rp, pf_idx;
@@ -69,16 +69,18 @@ static u16 pf_reg16(u16 reg)
 /* No two of these ranges overlap: every VF BAR, every other BAR, every RAM region. */
 static void assert_no_overlaps(void)
 {
-	struct { u64 s, e; } r[128];
+	struct {
+		u64 s, e;
+	} r[128];
 	int n = 0;
 	struct pci_dev *d;
 
-	pci_for_each_dev(d)
-		for (int i = 0; i < PCI_STD_BARS; i++)
-			if (d->bar[i].size && d->bar[i].type != PCI_BAR_IO) {
-				r[n].s = d->bar[i].addr;
-				r[n++].e = d->bar[i].addr + d->bar[i].size;
-			}
+	pci_for_each_dev(d) for (int i = 0; i < PCI_STD_BARS;
+				 i++) if (d->bar[i].size && d->bar[i].type != PCI_BAR_IO)
+	{
+		r[n].s = d->bar[i].addr;
+		r[n++].e = d->bar[i].addr + d->bar[i].size;
+	}
 	for (unsigned int i = 0; i < plat.mem_count; i++) {
 		r[n].s = plat.mem[i].base;
 		r[n++].e = plat.mem[i].base + plat.mem[i].len;
@@ -124,11 +126,13 @@ static void test_enable_all(void **state)
 		assert_int_equal(vf->bar[3].addr, pf->sriov.vf_bar[3].addr + i * K16);
 		assert_true(vf->msix.valid);
 		assert_int_equal(vf->ecap_sriov, 0);
-		assert_true(fake_read(pf->sriov.vf_bar[0].size ? pf_idx + 1 + i : 0, PCI_COMMAND, 2) &
-			    PCI_COMMAND_MEMORY);
+		assert_true(
+			fake_read(pf->sriov.vf_bar[0].size ? pf_idx + 1 + i : 0, PCI_COMMAND, 2) &
+			PCI_COMMAND_MEMORY);
 	}
 	/* Room was found inside the root port's prefetchable window as it was. */
-	assert_true(pf->sriov.vf_bar[0].addr >= 0xfe000000 && pf->sriov.vf_bar[0].addr < 0xfe200000);
+	assert_true(pf->sriov.vf_bar[0].addr >= 0xfe000000 &&
+		    pf->sriov.vf_bar[0].addr < 0xfe200000);
 	assert_int_equal(pci_find(0, 0, 2, 0)->pref_win.base, 0xfe000000);
 	assert_int_equal(pci_find(0, 0, 2, 0)->pref_win.limit, 0xfe1fffff);
 	assert_no_overlaps();
@@ -280,8 +284,9 @@ static void test_rid_collision(void **state)
 	(void)state;
 	igb_topology(0xfe000000, 0xfe1fffff);
 	fake_pcie_cap(rp, 0x40, 0, PCI_EXP_TYPE_ROOT_PORT, true);
-	fake_write_raw(rp, 0x40 + PCI_EXP_DEVCTL2, 2, PCI_EXP_DEVCTL2_ARI); /* ARI on: all devices scanned */
-	fake_add(rp, 0x11, 0, 0x1234, 0x5678, 0, PCI_HEADER_NORMAL);     /* sits where VF4 would */
+	fake_write_raw(rp, 0x40 + PCI_EXP_DEVCTL2, 2,
+		       PCI_EXP_DEVCTL2_ARI); /* ARI on: all devices scanned */
+	fake_add(rp, 0x11, 0, 0x1234, 0x5678, 0, PCI_HEADER_NORMAL); /* sits where VF4 would */
 	pf = scan_pf();
 	assert_non_null(pci_find(0, 1, 0x11, 0));
 	assert_int_equal(sriov_enable(pf, 8), -EEXIST);
@@ -335,7 +340,8 @@ static void test_window_opened(void **state)
 	assert_true(port->pref_win.limit < 4ULL << 30);
 	assert_true(port->pref_win.base >= 0x20000000);
 	/* The hardware holds the same window. */
-	assert_int_equal(fake_read(rp, PCI_PREF_MEMORY_BASE, 2) & 0xfff0, (port->pref_win.base >> 16) & 0xfff0);
+	assert_int_equal(fake_read(rp, PCI_PREF_MEMORY_BASE, 2) & 0xfff0,
+			 (port->pref_win.base >> 16) & 0xfff0);
 	assert_true(fake_read(rp, PCI_COMMAND, 2) & PCI_COMMAND_MEMORY);
 	assert_true(test_log_has("0000:00:02.0: prefetchable window set to 0x"));
 	assert_int_equal(port->mem_win.limit, 0xfe8fffff);
@@ -370,7 +376,7 @@ static void test_window_grown_around_sibling(void **state)
 	int rp2;
 
 	(void)state;
-	igb_topology(0x100000000ULL, 0x1000fffffULL); /* 1 MiB */
+	igb_topology(0x100000000ULL, 0x1000fffffULL);                 /* 1 MiB */
 	fake_sriov(pf_idx, 0x160, 0, 8, 0x80, 2, 0x10ca, 128 * 1024); /* needs 2 MiB */
 	rp2 = fake_add(FAKE_ROOT, 3, 0, 0x1b36, 0x000c, 0x060400, PCI_HEADER_BRIDGE);
 	fake_bus_numbers(rp2, 0, 2, 2);
@@ -416,8 +422,9 @@ static void test_nested_windows_grow(void **state)
 	pf = pci_find(0, 3, 0, 0);
 	assert_int_equal(sriov_enable(pf, 8), 0);
 	for (int lvl = 0; lvl < 3; lvl++) {
-		struct pci_dev *b = lvl == 0 ? pci_find(0, 0, 1, 0) : lvl == 1 ? pci_find(0, 1, 0, 0)
-									: pci_find(0, 2, 0, 0);
+		struct pci_dev *b = lvl == 0   ? pci_find(0, 0, 1, 0)
+				    : lvl == 1 ? pci_find(0, 1, 0, 0)
+					       : pci_find(0, 2, 0, 0);
 
 		assert_true(b->pref_win.base <= pf->sriov.vf_bar[0].addr);
 		assert_true(pf->sriov.vf_bar[3].addr + 8 * K16 - 1 <= b->pref_win.limit);
