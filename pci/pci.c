@@ -511,6 +511,36 @@ static void pci_read_bars(struct pci_dev *d)
 
 /* ---- bridges ---- */
 
+static bool pci_window_holds(const struct pci_window *w, u64 s, u64 e)
+{
+	return pci_window_open(w) && w->base <= s && e <= w->limit;
+}
+
+/* A BAR firmware placed where its bridge does not forward cannot be reached: say so. */
+static void pci_check_bars(const struct pci_dev *d)
+{
+	const struct pci_dev *br = d->parent;
+
+	for (int i = 0; br && i < PCI_STD_BARS; i++) {
+		const struct pci_bar *b = &d->bar[i];
+		u64 end = b->addr + b->size - 1;
+		bool ok;
+
+		if (!b->size || !b->addr)
+			continue;
+		if (b->type == PCI_BAR_IO)
+			ok = end >= b->addr && pci_window_holds(&br->io_win, b->addr, end);
+		else
+			ok = end >= b->addr && (pci_window_holds(&br->mem_win, b->addr, end) ||
+						pci_window_holds(&br->pref_win, b->addr, end));
+		if (!ok)
+			pr_warn(PCI_FMT
+				": bar%d 0x%llx size 0x%llx lies outside the windows of " PCI_FMT
+				"\n",
+				PCI_ARG(d), i, b->addr, b->size, PCI_ARG(br));
+	}
+}
+
 /* Does the bridge implement a prefetchable window (PCI-to-PCI Bridge 1.2 3.2.5.10)? */
 static bool pci_probe_pref(const struct pci_dev *br)
 {
@@ -759,6 +789,7 @@ static void pci_scan_fn(struct pci_scan *s, u8 bus, u8 devfn, u32 id, struct pci
 	d->device = id >> 16;
 	d->hdr_type = pci_cfg_read8(d, PCI_HEADER_TYPE) & PCI_HEADER_TYPE_MASK;
 	pci_read_bars(d);
+	pci_check_bars(d);
 	pci_probe_caps(d);
 	if (d->hdr_type > PCI_HEADER_CARDBUS)
 		pr_warn(PCI_FMT ": unknown header type %u: only its IDs are used\n", PCI_ARG(d),

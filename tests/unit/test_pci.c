@@ -31,6 +31,7 @@ static int small_topology(void)
 	fake_bus_numbers(rp, 0, 1, 1);
 	fake_mem_window(rp, 0xfe800000, 0xfe9fffff);
 	fake_pref_window(rp, 0xfe000000, 0xfe1fffff, true);
+	fake_write_raw(rp, PCI_IO_BASE, 2, 0xc0c0); /* 0xc000-0xcfff */
 	fake_pcie_cap(rp, 0x40, 0, PCI_EXP_TYPE_ROOT_PORT, true);
 	nic = fake_add(rp, 0, 0, 0x8086, 0x10c9, 0x020000, PCI_HEADER_NORMAL);
 	fake_bar(nic, 0, 128 * 1024, 0, 0xfe800000);
@@ -59,7 +60,8 @@ static void test_small_topology(void **state)
 	assert_int_equal(rp->mem_win.limit, 0xfe9fffff);
 	assert_int_equal(rp->pref_win.base, 0xfe000000);
 	assert_true(rp->pref_win_64);
-	assert_false(pci_window_open(&rp->io_win));
+	assert_int_equal(rp->io_win.base, 0xc000);
+	assert_int_equal(rp->io_win.limit, 0xcfff);
 	assert_ptr_equal(d->parent, rp);
 	assert_null(rp->parent);
 	assert_int_equal(d->vendor, 0x8086);
@@ -94,7 +96,7 @@ static void test_listing(void **state)
 	test_log_clear();
 	pci_print_all();
 	assert_true(test_log_has(
-		"pci: 0000:00:01.0 1b36:000c 0604 bridge [01-01] mem 0xfe800000-0xfe9fffff "
+		"pci: 0000:00:01.0 1b36:000c 0604 bridge [01-01] io 0xc000-0xcfff mem 0xfe800000-0xfe9fffff "
 		"pref 0xfe000000-0xfe1fffff\n"));
 	assert_true(test_log_has(
 		"pci: 0000:01:00.0 8086:10c9 0200 bar0 0xfe800000+128K bar2 io 0xc000+32 "
@@ -357,6 +359,22 @@ static void test_hostile_bars(void **state)
 	assert_int_equal(fake_read(i, PCI_BAR0 + 20, 4), 0xfe001004);
 }
 
+/* BARs larger than (or outside) the bridge's windows are reported; BARs of 0 size are absent. */
+static void test_bar_larger_than_window(void **state)
+{
+	int nic;
+
+	(void)state;
+	nic = small_topology();
+	fake_bar(nic, 0, 4 << 20, 0, 0xfe800000);  /* 4 MiB, the window is 2 MiB */
+	fake_write_raw(1, PCI_IO_BASE, 2, 0x00f0); /* the root port's I/O window closed */
+	pci_scan(&plat);
+	assert_true(test_log_has("0000:01:00.0: bar0 0xfe800000 size 0x400000 lies outside the "
+				 "windows of 0000:00:01.0"));
+	assert_true(test_log_has("0000:01:00.0: bar2 0xc000 size 0x20 lies outside"));
+	assert_false(test_log_has("bar3"));
+}
+
 static void test_cfg_bounds(void **state)
 {
 	struct pci_dev *d;
@@ -601,6 +619,7 @@ int main(void)
 		cmocka_unit_test_setup(test_ext_cap_hostile, setup),
 		cmocka_unit_test_setup(test_msix_outside_bar, setup),
 		cmocka_unit_test_setup(test_hostile_bars, setup),
+		cmocka_unit_test_setup(test_bar_larger_than_window, setup),
 		cmocka_unit_test_setup(test_cfg_bounds, setup),
 		cmocka_unit_test_setup(test_switch_firmware_numbers, setup),
 		cmocka_unit_test_setup(test_switch_unnumbered, setup),
