@@ -157,6 +157,22 @@ def assert_no_overlaps(m, qemu):
                 n1, s1, e1, n2, s2, e2)
 
 
+def assert_reachable(qemu):
+    """Every mapped memory BAR behind a bridge lies inside one of that bridge's windows (QEMU's view)."""
+    bridges = {f["bridge"]["secondary"]: (k, f) for k, f in qemu.items() if f["bridge"]}
+    for key, f in live(qemu).items():
+        if key[0] == 0:
+            continue
+        bkey, br = bridges[key[0]]
+        for bar, (addr, size) in f["bars"].items():
+            if addr < 0x10000:
+                continue  # I/O
+            inside = [w for name, w in br["windows"].items()
+                      if name != "io" and w[0] <= addr and addr + size - 1 <= w[1]]
+            assert inside, "%s bar%d 0x%x+0x%x is outside the windows of %s: %s" % (
+                bdf(key), bar, addr, size, bdf(bkey), br["windows"])
+
+
 def boot(machine, cmdline="", devices=(), more=(), wait=90, **kw):
     m = machine(cmdline=cmdline, devices=list(devices), extra=NETDEV + list(more), **kw)
     m.wait_for(r"^hv: boot complete", timeout=wait)
@@ -195,6 +211,7 @@ def test_listing_matches_qemu(machine, name, devices, cmdline, want):
     if name.startswith("edu"):
         assert any(f["id"] == (0x1234, 0x11e8) for f in hv.values())
     assert_no_overlaps(m, qemu)
+    assert_reachable(qemu)
 
 
 def test_all_eight_vfs(machine):
@@ -211,6 +228,7 @@ def test_all_eight_vfs(machine):
         assert all(size == 16 << 10 for _, size in addrs)
         assert [a - addrs[0][0] for a, _ in addrs] == [i * (16 << 10) for i in range(8)]
     assert_no_overlaps(m, qemu)
+    assert_reachable(qemu)
 
 
 def test_more_vfs_than_total_is_capped(machine):
@@ -241,6 +259,7 @@ def test_disable_and_enable_again(machine):
     assert len(vfs_of(hv, (1, 0, 0))) == 7
     assert hv[(1, 0, 0)]["pf"] == (7, 8)
     assert_no_overlaps(m, qemu)
+    assert_reachable(qemu)
 
 
 def test_ovmf(machine):
@@ -251,6 +270,7 @@ def test_ovmf(machine):
     compare(hv, qemu)
     assert len(vfs_of(hv, (3, 0, 0))) == 8
     assert_no_overlaps(m, qemu)
+    assert_reachable(qemu)
 
 
 SWITCH_AND_RESERVE = ["pcie-root-port,id=rp0,slot=1,chassis=1",
