@@ -8,6 +8,7 @@
 #include "kernel/smp.h"
 #include "kernel/acpi.h"
 #include "kernel/apic.h"
+#include "kernel/config.h"
 #include "kernel/cpu.h"
 #include "kernel/format.h"
 #include "kernel/idt.h"
@@ -469,6 +470,10 @@ SELFTEST(smp_nmi)
 {
 	u32 self = smp_cpu_index();
 
+	if (smp_cpu_count() < 2) {
+		snformat(msg, msglen, "only one CPU online");
+		return SELFTEST_SKIP;
+	}
 	for (u32 i = 0; i < MAX_CPUS; i++) {
 		if (i == self || !smp_cpu_online(i))
 			continue;
@@ -479,7 +484,44 @@ SELFTEST(smp_nmi)
 			return SELFTEST_FAIL;
 		}
 	}
-	return smp_cpu_count() > 1 ? SELFTEST_PASS : SELFTEST_SKIP;
+	return SELFTEST_PASS;
+}
+
+static void panic_here(void *arg)
+{
+	(void)arg;
+	panic("selftest smp_panic_stop: cpu%u panics on purpose", smp_cpu_index());
+}
+
+/*
+ * Destructive, so it runs only when it is the one test named
+ * (selftest=smp_panic_stop), never under "all": the last CPU panics while
+ * this one spins with interrupts off; the panic's NMI must halt us here.
+ * The system test then finds every CPU halted from the outside.
+ */
+SELFTEST(smp_panic_stop)
+{
+	u32 victim = 0;
+	u64 end;
+
+	if (strcmp(hv_config.selftest, "smp_panic_stop")) {
+		snformat(msg, msglen, "destructive: run it alone with selftest=smp_panic_stop");
+		return SELFTEST_SKIP;
+	}
+	for (u32 i = 0; i < MAX_CPUS; i++)
+		if (smp_cpu_online(i) && i != smp_cpu_index())
+			victim = i;
+	if (!victim) {
+		snformat(msg, msglen, "only one CPU online");
+		return SELFTEST_SKIP;
+	}
+	irq_disable();
+	smp_call(victim, panic_here, NULL, false);
+	end = clock_ns() + 5 * NSEC_PER_SEC;
+	while (clock_ns() < end)
+		cpu_relax();
+	snformat(msg, msglen, "still running 5 s after cpu%u panicked", victim);
+	return SELFTEST_FAIL;
 }
 
 static u32 self_ipi_seen;

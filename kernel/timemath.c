@@ -69,3 +69,25 @@ u64 tm_freq(u64 ticks, u64 ref_hz, u64 ref_ticks)
 
 	return ovf ? 0 : hz;
 }
+
+u64 tm_ppm_diff(u64 a, u64 b)
+{
+	return tm_mul_div(a > b ? a - b : b - a, 1000000, b, NULL);
+}
+
+enum tm_source tm_pick_freq(u64 stated, u64 measured, u64 lo, u64 hi, u64 agree_ppm, u64 *hz)
+{
+	bool stated_ok = stated >= lo && stated <= hi;
+	bool measured_ok = measured >= lo && measured <= hi;
+
+	*hz = 0;
+	if (stated_ok && (!measured || tm_ppm_diff(stated, measured) <= agree_ppm)) {
+		*hz = stated;
+		return TM_STATED;
+	}
+	if (measured_ok) {
+		*hz = measured;
+		return TM_MEASURED;
+	}
+	return TM_NONE;
+}

@@ -46,4 +46,18 @@ u64 tm_scale(const struct tm_scale *s, u64 x);
  */
 u64 tm_freq(u64 ticks, u64 ref_hz, u64 ref_ticks);
 
+/* |a - b| in parts per million of b (saturating; U64_MAX when b is 0). */
+u64 tm_ppm_diff(u64 a, u64 b);
+
+enum tm_source { TM_NONE, TM_STATED, TM_MEASURED };
+
+/*
+ * Choose a frequency from what the hardware states (CPUID; 0 = nothing) and
+ * what was measured (0 = nothing): the stated one when it lies in [lo, hi]
+ * and agrees with the measurement, if there is one, to within agree_ppm;
+ * otherwise the measured one when it lies in [lo, hi]. Returns the choice and
+ * sets *hz (0 with TM_NONE: nothing believable).
+ */
+enum tm_source tm_pick_freq(u64 stated, u64 measured, u64 lo, u64 hi, u64 agree_ppm, u64 *hz);
+
 #endif

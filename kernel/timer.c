@@ -29,6 +29,7 @@
 #define CAL_MS       50             /* one calibration window */
 #define CAL_RUNS     3              /* windows; the median is used */
 #define CPUID_AGREE_PPM 10000       /* CPUID must agree with a measurement to 1 % */
+#define CAL_SPREAD_PPM  1000        /* windows further apart than 0.1 % deserve a warning */
 
 static u64 tsc_hz, apic_hz;
 static struct tm_scale tsc_to_ns, ns_to_tsc, ns_to_apic;
@@ -138,8 +139,8 @@ void timer_cancel(void)
 
 /* ---- Frequencies ---- */
 
-#define MHZ_FMT "%llu.%02llu MHz"
-#define MHZ_ARG(hz) (hz) / 1000000, ((hz) / 10000) % 100
+#define MHZ_FMT "%llu.%03llu MHz"
+#define MHZ_ARG(hz) (hz) / 1000000, ((hz) / 1000) % 1000
 
 struct cal_point {
 	u64 ref, tsc;
@@ -149,11 +150,6 @@ struct cal_point {
 struct cal_sample {
 	u64 ref_ticks, tsc, apic;
 };
-
-static bool timer_in(u64 hz, u64 lo, u64 hi)
-{
-	return hz >= lo && hz <= hi;
-}
 
 /*
  * Read the reference, the TSC and the APIC timer as nearly at once as we can:
@@ -224,7 +220,7 @@ static void timer_calibrate(const struct refclk *r, u64 *tsc, u64 *apic, u64 *sp
 	timer_sort(a, CAL_RUNS);
 	*tsc = t[CAL_RUNS / 2];
 	*apic = a[CAL_RUNS / 2];
-	*spread_ppm = *tsc ? tm_mul_div(t[CAL_RUNS - 1] - t[0], 1000000, *tsc, NULL) : 0;
+	*spread_ppm = tm_ppm_diff(t[CAL_RUNS - 1], t[0]);
 }
 
 /* The TSC frequency CPUID states (leaf 0x15, else 0x16), or 0; *leaf says which. */
@@ -276,26 +272,22 @@ static const struct refclk *timer_pick_ref(void)
 /* CPUID's value when it is believable and a measurement (if any) agrees; else the measurement. */
 static void timer_choose_tsc(u64 cpuid_hz, u32 leaf, u64 measured, char *how, size_t len)
 {
-	if (cpuid_hz && !timer_in(cpuid_hz, TSC_HZ_MIN, TSC_HZ_MAX)) {
-		pr_warn("CPUID leaf 0x%x gives a TSC frequency of %llu Hz, which cannot be; ignored\n",
-			leaf, cpuid_hz);
-		cpuid_hz = 0;
-	}
-	if (cpuid_hz && measured &&
-	    tm_mul_div(cpuid_hz > measured ? cpuid_hz - measured : measured - cpuid_hz, 1000000,
-		       measured, NULL) > CPUID_AGREE_PPM) {
-		pr_warn("CPUID leaf 0x%x says the TSC runs at " MHZ_FMT ", the %s measures " MHZ_FMT
-			": using the measurement\n", leaf, MHZ_ARG(cpuid_hz), ref->name, MHZ_ARG(measured));
-		cpuid_hz = 0;
-	}
-	if (cpuid_hz) {
-		tsc_hz = cpuid_hz;
+	enum tm_source src = tm_pick_freq(cpuid_hz, measured, TSC_HZ_MIN, TSC_HZ_MAX, CPUID_AGREE_PPM,
+					  &tsc_hz);
+
+	if (cpuid_hz && src != TM_STATED)
+		pr_warn("CPUID leaf 0x%x says the TSC runs at %llu Hz, the %s measures %llu Hz: not used\n",
+			leaf, cpuid_hz, ref ? ref->name : "(no reference)", measured);
+	if (src == TM_STATED)
 		snformat(how, len, "from CPUID leaf 0x%x%s%s", leaf, ref ? ", confirmed by the " : "",
 			 ref ? ref->name : "");
-	} else {
-		tsc_hz = measured;
-		snformat(how, len, "calibrated against the %s", ref ? ref->name : "(nothing)");
-	}
+	else if (src == TM_MEASURED)
+		snformat(how, len, "calibrated against the %s", ref->name);
+	else if (measured)
+		panic("timer: the TSC measures %llu Hz against the %s, which no x86 CPU has: calibration failed",
+		      measured, ref->name);
+	else
+		panic("timer: no TSC frequency: CPUID gives none and there is no ACPI PM timer, HPET or PIT to measure it against");
 }
 
 static u64 timer_rdtsc(void)
@@ -317,16 +309,11 @@ void timer_init(void)
 	if (ref)
 		timer_calibrate(ref, &measured, &apic_hz, &spread);
 	timer_choose_tsc(cpuid_hz, leaf, measured, how, sizeof(how));
-	if (!tsc_hz)
-		panic("timer: no TSC frequency: CPUID gives none and there is no ACPI PM timer, HPET or PIT to measure it against");
-	if (!timer_in(tsc_hz, TSC_HZ_MIN, TSC_HZ_MAX))
-		panic("timer: the TSC measures %llu Hz against the %s, which no x86 CPU has: calibration failed",
-		      tsc_hz, ref ? ref->name : "?");
 	if (!ref) { /* CPUID only: the APIC timer is measured against the TSC itself */
 		tsc_ref.hz = tsc_hz;
 		timer_calibrate(&tsc_ref, &unused, &apic_hz, &unused);
 	}
-	if (!timer_in(apic_hz, APIC_HZ_MIN, APIC_HZ_MAX))
+	if (apic_hz < APIC_HZ_MIN || apic_hz > APIC_HZ_MAX)
 		panic("timer: the APIC timer measures %llu Hz against the %s: calibration failed", apic_hz,
 		      ref ? ref->name : "TSC");
 	if (tm_scale_init(&tsc_to_ns, NSEC_PER_SEC, tsc_hz) || tm_scale_init(&ns_to_tsc, tsc_hz, NSEC_PER_SEC) ||
@@ -336,7 +323,7 @@ void timer_init(void)
 	if (ref)
 		pr_info("calibration: %d x %d ms against the %s (%llu Hz), TSC spread %llu ppm\n", CAL_RUNS,
 			CAL_MS, ref->name, ref->hz, spread);
-	if (spread > CPUID_AGREE_PPM)
+	if (spread > CAL_SPREAD_PPM)
 		pr_warn("the calibration runs disagree by %llu ppm: the clock may be off\n", spread);
 	if (!cpu_features.invariant_tsc)
 		pr_info("the TSC is not marked invariant (CPUID 0x80000007): assuming it keeps its rate\n");

@@ -170,6 +170,50 @@ static void test_freq(void **state)
 	assert_int_equal(tm_freq(5000000, 1193182, 1193182), 5000000);
 }
 
+#define LO (10 * MHZ)
+#define HI (20 * GHZ)
+#define AGREE 10000 /* 1 % */
+
+static void test_pick_freq(void **state)
+{
+	u64 hz;
+
+	(void)state;
+	/* CPUID confirmed by the measurement (0.5 % apart): CPUID's exact value wins. */
+	assert_int_equal(tm_pick_freq(2600 * MHZ, 2613 * MHZ, LO, HI, AGREE, &hz), TM_STATED);
+	assert_int_equal(hz, 2600 * MHZ);
+	/* CPUID contradicted (QEMU's tsc-frequency under TCG): the measurement wins. */
+	assert_int_equal(tm_pick_freq(1 * GHZ, 2596142000ULL, LO, HI, AGREE, &hz), TM_MEASURED);
+	assert_int_equal(hz, 2596142000ULL);
+	/* CPUID absurd, or absent. */
+	assert_int_equal(tm_pick_freq(5, 2596142000ULL, LO, HI, AGREE, &hz), TM_MEASURED);
+	assert_int_equal(tm_pick_freq(U64_MAX, 2596142000ULL, LO, HI, AGREE, &hz), TM_MEASURED);
+	assert_int_equal(tm_pick_freq(0, 100 * MHZ, LO, HI, AGREE, &hz), TM_MEASURED);
+	assert_int_equal(hz, 100 * MHZ);
+	/* No reference clock: CPUID alone, if believable. */
+	assert_int_equal(tm_pick_freq(3 * GHZ, 0, LO, HI, AGREE, &hz), TM_STATED);
+	assert_int_equal(hz, 3 * GHZ);
+	/* Nothing believable: a clear "none", never a silent wrong clock. */
+	assert_int_equal(tm_pick_freq(0, 0, LO, HI, AGREE, &hz), TM_NONE);
+	assert_int_equal(hz, 0);
+	assert_int_equal(tm_pick_freq(0, 3 * MHZ, LO, HI, AGREE, &hz), TM_NONE);
+	assert_int_equal(tm_pick_freq(50 * GHZ, 0, LO, HI, AGREE, &hz), TM_NONE);
+	assert_int_equal(tm_pick_freq(2 * GHZ, 40 * GHZ, LO, HI, AGREE, &hz), TM_NONE);
+	/* Edges of agreement. */
+	assert_int_equal(tm_pick_freq(101 * MHZ, 100 * MHZ, LO, HI, AGREE, &hz), TM_STATED);
+	assert_int_equal(tm_pick_freq(102 * MHZ, 100 * MHZ, LO, HI, AGREE, &hz), TM_MEASURED);
+}
+
+static void test_ppm_diff(void **state)
+{
+	(void)state;
+	assert_int_equal(tm_ppm_diff(100, 100), 0);
+	assert_int_equal(tm_ppm_diff(101, 100), 10000);
+	assert_int_equal(tm_ppm_diff(99, 100), 10000);
+	assert_int_equal(tm_ppm_diff(5, 0), U64_MAX);
+	assert_int_equal(tm_ppm_diff(U64_MAX, 1), U64_MAX);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -180,6 +224,8 @@ int main(void)
 		cmocka_unit_test(test_conversions_100mhz),
 		cmocka_unit_test(test_conversions_other_clocks),
 		cmocka_unit_test(test_freq),
+		cmocka_unit_test(test_pick_freq),
+		cmocka_unit_test(test_ppm_diff),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
