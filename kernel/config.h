@@ -13,6 +13,7 @@ struct hv_config {
 	bool acpi_dump;                 /* acpi_dump=1: hex-dump every ACPI table (fixture capture) */
 	bool mbi_dump;                  /* mbi_dump=1: hex-dump the multiboot2 information */
 	char timer_ref[CMDLINE_VAL_MAX]; /* timer_ref=auto|pm|hpet|pit: TSC calibration reference */
+	char crash[CMDLINE_VAL_MAX];    /* crash=ud|pf|...: a deliberate fault late in boot (tests) */
 };
 
 extern struct hv_config hv_config;

@@ -7,6 +7,7 @@
 #include "kernel/apic.h"
 #include "kernel/config.h"
 #include "kernel/cpu.h"
+#include "kernel/crash.h"
 #include "kernel/idt.h"
 #include "kernel/io.h"
 #include "kernel/mb2.h"
@@ -90,6 +91,8 @@ void kmain(u32 magic, u32 mbi_pa)
 		if (hv_config.exit_when_done)
 			hv_exit(failed ? EXIT_FAILURE : EXIT_OK);
 	}
+	if (hv_config.crash[0])
+		crash_run(hv_config.crash);
 	pr_info("boot complete, nothing to run yet\n");
 	if (hv_config.exit_when_done)
 		hv_exit(EXIT_OK);

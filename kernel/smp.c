@@ -258,28 +258,24 @@ void smp_ap_main(u32 index, u32 apic_id_expected)
 	smp_idle();
 }
 
-/* A stack with an unmapped guard page below it; returns the guard's address or 0. */
-static paddr_t smp_alloc_stack(void)
+/* The AP's stack (a guard page below it), or the one a CPU that never came left behind. */
+static paddr_t smp_alloc_stack(u32 index)
 {
+	char name[32];
 	paddr_t base = spare_stack;
 
 	if (base) {
 		spare_stack = 0;
 		return base;
 	}
-	base = phys_alloc(PAGE_SIZE + SMP_STACK_SIZE, PAGE_SIZE);
-	if (!base) {
-		pr_err("no memory for an AP stack\n");
-		return 0;
-	}
-	mm_unmap(base, PAGE_SIZE); /* an overflow faults into #DF instead of corrupting memory */
-	return base;
+	snformat(name, sizeof(name), "cpu%u stack", index);
+	return mm_stack_alloc(SMP_STACK_SIZE, name);
 }
 
 /* INIT-SIPI-SIPI, then wait for the AP to show life and to finish its setup. */
 static int smp_start_ap(struct trampoline_data *td, const struct acpi_cpu *c, u32 index)
 {
-	paddr_t stack = smp_alloc_stack();
+	paddr_t stack = smp_alloc_stack(index);
 	bool alive = false;
 
 	if (!stack)
@@ -287,7 +283,7 @@ static int smp_start_ap(struct trampoline_data *td, const struct acpi_cpu *c, u3
 	td->alive = 0;
 	td->index = index;
 	td->apic_id = c->apic_id;
-	td->stack_top = stack + PAGE_SIZE + SMP_STACK_SIZE;
+	td->stack_top = stack + SMP_STACK_SIZE;
 	__atomic_store_n(&ap_ready, 0, __ATOMIC_SEQ_CST);
 	apic_send_init(c->apic_id);
 	udelay(SMP_INIT_DELAY_US);
