@@ -19,13 +19,16 @@
 #include "kernel/printk.h"
 #include "kernel/vector.h"
 
+/* clang-format off */
 #define MSR_IA32_APIC_BASE 0x1b
 #define  APIC_BASE_BSP     BIT(8)  /* this is the bootstrap processor */
 #define  APIC_BASE_EXTD    BIT(10) /* x2APIC mode */
 #define  APIC_BASE_EN      BIT(11) /* APIC global enable */
 #define  APIC_BASE_ADDR    GENMASK(51, 12)
 #define MSR_X2APIC_BASE    0x800
+/* clang-format on */
 
+/* clang-format off */
 #define APIC_ID      0x020 /* Local APIC ID Register */
 #define APIC_VER     0x030 /* Local APIC Version Register */
 #define  APIC_VER_MAXLVT(v) (((v) >> 16) & 0xff)
@@ -57,6 +60,7 @@
 #define APIC_TMCCT   0x390 /* Current Count Register (timer) */
 #define APIC_TDCR    0x3e0 /* Divide Configuration Register (timer) */
 #define  APIC_TDCR_DIV1    0xb
+/* clang-format on */
 
 static bool x2apic;
 static volatile u8 *xapic; /* the xAPIC page, mapped uncached */
@@ -76,8 +80,15 @@ static void apic_write(u32 reg, u32 v)
 		mmio_write32(xapic + reg, v);
 }
 
-bool apic_is_x2apic(void) { return x2apic; }
-u32 apic_max_id(void) { return x2apic ? 0xfffffffe : 0xfe; } /* all-ones is broadcast */
+bool apic_is_x2apic(void)
+{
+	return x2apic;
+}
+/* All-ones is the broadcast destination. */
+u32 apic_max_id(void)
+{
+	return x2apic ? 0xfffffffe : 0xfe;
+}
 
 u32 apic_id(void)
 {
@@ -141,10 +152,22 @@ static void apic_icr_write(u32 dest, u32 lo)
 	irq_restore(flags);
 }
 
-void apic_send_ipi(u32 dest, u8 vector) { apic_icr_write(dest, APIC_ICR_FIXED | APIC_ICR_ASSERT | vector); }
-void apic_send_nmi(u32 dest) { apic_icr_write(dest, APIC_ICR_NMI | APIC_ICR_ASSERT); }
-void apic_send_init(u32 dest) { apic_icr_write(dest, APIC_ICR_INIT | APIC_ICR_ASSERT); }
-void apic_send_sipi(u32 dest, u8 page) { apic_icr_write(dest, APIC_ICR_STARTUP | APIC_ICR_ASSERT | page); }
+void apic_send_ipi(u32 dest, u8 vector)
+{
+	apic_icr_write(dest, APIC_ICR_FIXED | APIC_ICR_ASSERT | vector);
+}
+void apic_send_nmi(u32 dest)
+{
+	apic_icr_write(dest, APIC_ICR_NMI | APIC_ICR_ASSERT);
+}
+void apic_send_init(u32 dest)
+{
+	apic_icr_write(dest, APIC_ICR_INIT | APIC_ICR_ASSERT);
+}
+void apic_send_sipi(u32 dest, u8 page)
+{
+	apic_icr_write(dest, APIC_ICR_STARTUP | APIC_ICR_ASSERT | page);
+}
 
 void apic_timer_oneshot(u32 count)
 {
@@ -208,8 +231,9 @@ void apic_init_cpu(void)
 		apic_write(APIC_LVT_THERMAL, APIC_LVT_MASKED);
 	if (maxlvt >= 6)
 		apic_write(APIC_LVT_CMCI, APIC_LVT_MASKED);
-	apic_write(APIC_LVT_LINT0, APIC_LVT_MASKED); /* ExtINT from the 8259s, which stay masked */
-	apic_write(APIC_LVT_LINT1, APIC_LVT_NMI);    /* external NMI, LINT1 on PCs (MADT Local APIC NMI) */
+	/* LINT0: ExtINT from the 8259s, which stay masked. LINT1: external NMI on PCs (MADT). */
+	apic_write(APIC_LVT_LINT0, APIC_LVT_MASKED);
+	apic_write(APIC_LVT_LINT1, APIC_LVT_NMI);
 	apic_write(APIC_LVT_ERROR, VEC_APIC_ERROR);
 	apic_write(APIC_ESR, 0);
 	apic_write(APIC_SVR, APIC_SVR_ENABLE | VEC_APIC_SPURIOUS);

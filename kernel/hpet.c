@@ -11,6 +11,7 @@
 #include "kernel/refclk.h"
 #include "kernel/timemath.h"
 
+/* clang-format off */
 #define HPET_GCAP_ID     0x000 /* General Capabilities and ID Register */
 #define  HPET_COUNT_SIZE_CAP BIT(13) /* main counter is 64 bits wide */
 #define  HPET_CLK_PERIOD(c)  ((c) >> 32) /* femtoseconds per tick */
@@ -19,6 +20,7 @@
 #define HPET_MAIN_CNT    0x0f0 /* Main Counter Value Register */
 #define HPET_MAX_PERIOD_FS 100000000ULL /* 100 ns: the spec's upper bound (2.3.4) */
 #define FSEC_PER_SEC       1000000000000000ULL
+/* clang-format on */
 
 static volatile u8 *hpet;
 
@@ -41,7 +43,8 @@ const struct refclk *hpet_probe(void)
 	cap = mmio_read64(hpet + HPET_GCAP_ID);
 	period = HPET_CLK_PERIOD(cap);
 	if (cap == ~0ULL || period == 0 || period > HPET_MAX_PERIOD_FS) {
-		pr_err("HPET at 0x%llx: capabilities 0x%llx make no sense, ignored\n", acpi.hpet.base, cap);
+		pr_err("HPET at 0x%llx: capabilities 0x%llx make no sense, ignored\n",
+		       acpi.hpet.base, cap);
 		return NULL;
 	}
 	hpet_clk.hz = FSEC_PER_SEC / period;

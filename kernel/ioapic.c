@@ -12,11 +12,13 @@
 #include "kernel/mm.h"
 #include "kernel/printk.h"
 
+/* clang-format off */
 #define IOAPIC_REGSEL 0x00 /* I/O Register Select (index) */
 #define IOAPIC_WIN    0x10 /* I/O Window (data) */
 #define IOAPIC_VER    0x01 /* IOAPICVER: bits 23:16 = maximum redirection entry */
 #define IOAPIC_REDTBL(n) (0x10 + 2 * (n)) /* redirection entry n, low dword; high at +1 */
 #define  IOAPIC_RTE_MASKED BIT(16)
+/* clang-format on */
 
 static u32 ioapic_read(volatile u8 *base, u32 reg)
 {

@@ -8,6 +8,7 @@
 #include "kernel/io.h"
 #include "kernel/vector.h"
 
+/* clang-format off */
 #define PIC1_CMD  0x20 /* master: ICW1 / OCW2 / OCW3 */
 #define PIC1_DATA 0x21 /* master: ICW2-4 / OCW1 (interrupt mask) */
 #define PIC2_CMD  0xa0
@@ -18,6 +19,7 @@
 #define  PIC_ICW3_SLAVE_ID   0x02
 #define  PIC_ICW4_8086  0x01
 #define  PIC_OCW1_ALL   0xff
+/* clang-format on */
 
 /* Port 0x80 is the POST diagnostic port: a write is a ~1 us pause the old 8259s need. */
 static void pic_pause(void)
@@ -35,7 +37,7 @@ void pic_disable(void)
 {
 	pic_write(PIC1_CMD, PIC_ICW1_INIT | PIC_ICW1_ICW4);
 	pic_write(PIC2_CMD, PIC_ICW1_INIT | PIC_ICW1_ICW4);
-	pic_write(PIC1_DATA, VEC_PIC_BASE);     /* ICW2: vector base */
+	pic_write(PIC1_DATA, VEC_PIC_BASE); /* ICW2: vector base */
 	pic_write(PIC2_DATA, VEC_PIC_BASE + 8);
 	pic_write(PIC1_DATA, PIC_ICW3_MASTER_IR2);
 	pic_write(PIC2_DATA, PIC_ICW3_SLAVE_ID);

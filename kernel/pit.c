@@ -9,6 +9,7 @@
 #include "kernel/printk.h"
 #include "kernel/refclk.h"
 
+/* clang-format off */
 #define PIT_HZ       1193182
 #define PIT_CH2      0x42
 #define PIT_MODE     0x43 /* control word register */
@@ -19,6 +20,7 @@
 #define PORT_B       0x61 /* NMI status and control: bit 0 gates channel 2, bit 1 drives the speaker */
 #define  PORT_B_GATE2    BIT(0)
 #define  PORT_B_SPEAKER  BIT(1)
+/* clang-format on */
 
 /* The count runs down from 65536; turned into an up-counter modulo 2^16. */
 static u64 pit_read(void)

@@ -37,7 +37,8 @@ const struct refclk *pmtimer_probe(void)
 	if (!acpi.have_fadt || !acpi.fadt.pm_timer_port)
 		return NULL;
 	if (acpi.fadt.pm_timer_port > 0xfffc) {
-		pr_err("FADT PM timer port 0x%x is not an I/O port, ignored\n", acpi.fadt.pm_timer_port);
+		pr_err("FADT PM timer port 0x%x is not an I/O port, ignored\n",
+		       acpi.fadt.pm_timer_port);
 		return NULL;
 	}
 	pm_port = (u16)acpi.fadt.pm_timer_port;

@@ -11,7 +11,7 @@
 struct refclk {
 	const char *name; /* for the log: "ACPI PM timer" */
 	u64 hz;
-	u64 mask;         /* the counter counts up and wraps after mask */
+	u64 mask; /* the counter counts up and wraps after mask */
 	u64 (*read)(void);
 };
 

@@ -22,9 +22,9 @@
 #include "kernel/timer.h"
 #include "kernel/vector.h"
 
-#define TRAMPOLINE_PA      0x8000ULL /* boot/trampoline.asm is assembled for this page */
-#define TRAMPOLINE_MAX     (PAGE_SIZE - 512) /* the top of the page is ap_entry64's first stack */
-#define SMP_STACK_SIZE     (16 * KiB)
+#define TRAMPOLINE_PA  0x8000ULL         /* boot/trampoline.asm is assembled for this page */
+#define TRAMPOLINE_MAX (PAGE_SIZE - 512) /* the top of the page is ap_entry64's first stack */
+#define SMP_STACK_SIZE (16 * KiB)
 /*
  * INIT, 10 ms, STARTUP, 200 us, STARTUP, 200 us (SDM Vol. 3A 8.4.4.1, MP spec
  * B.4). Neither spec bounds how long an AP may take to answer; a real CPU
@@ -32,11 +32,11 @@
  * within a few milliseconds. We allow 200 ms to be seen running the
  * trampoline and 2 s more to finish its setup in C.
  */
-#define SMP_INIT_DELAY_US  10000
-#define SMP_SIPI_DELAY_US  200
-#define SMP_ALIVE_MS       200
-#define SMP_READY_MS       2000
-#define SMP_CALL_WARN_NS   (1000 * NSEC_PER_MSEC)
+#define SMP_INIT_DELAY_US 10000
+#define SMP_SIPI_DELAY_US 200
+#define SMP_ALIVE_MS      200
+#define SMP_READY_MS      2000
+#define SMP_CALL_WARN_NS  (1000 * NSEC_PER_MSEC)
 
 /* Filled in for each AP before its SIPI; the layout is trampoline_data in trampoline.asm. */
 struct trampoline_data {
@@ -45,9 +45,9 @@ struct trampoline_data {
 	u32 apic_id;
 	u32 reserved;
 	u64 stack_top;
-	u32 cr3;            /* boot page tables, assembled in */
+	u32 cr3; /* boot page tables, assembled in */
 	u32 reserved2;
-	u64 entry;          /* ap_entry64, assembled in */
+	u64 entry; /* ap_entry64, assembled in */
 };
 _Static_assert(sizeof(struct trampoline_data) == 40, "matches boot/trampoline.asm");
 
@@ -59,8 +59,14 @@ static u32 online_count = 1;
 static u32 ap_ready;        /* index of the last AP that finished its setup */
 static paddr_t spare_stack; /* allocated for an AP that never came: reused by the next */
 
-u32 smp_cpu_count(void) { return online_count; }
-u32 smp_cpu_index(void) { return this_cpu()->index; }
+u32 smp_cpu_count(void)
+{
+	return online_count;
+}
+u32 smp_cpu_index(void)
+{
+	return this_cpu()->index;
+}
 
 bool smp_cpu_online(u32 cpu)
 {
@@ -86,7 +92,7 @@ struct smp_call_req {
 	smp_fn_t fn;
 	void *arg;
 	bool wait;
-	bool done;   /* set by the target once fn returned (only when wait) */
+	bool done; /* set by the target once fn returned (only when wait) */
 };
 
 /*
@@ -133,7 +139,8 @@ static void smp_spin(u32 cpu, bool (*cond)(u32 cpu, struct smp_call_req *r), str
 		smp_call_poll();
 		cpu_relax();
 		if (!warned && clock_ns() > warn_at) {
-			pr_warn("cpu%u: cpu%u has not answered a call for 1 s\n", smp_cpu_index(), cpu);
+			pr_warn("cpu%u: cpu%u has not answered a call for 1 s\n", smp_cpu_index(),
+				cpu);
 			warned = true;
 		}
 	}
@@ -251,7 +258,8 @@ void smp_ap_main(u32 index, u32 apic_id_expected)
 	cpu_init(index, apic_id_expected);
 	apic_init_cpu();
 	if (apic_id() != apic_id_expected) {
-		pr_warn("cpu%u: APIC ID is %u, the MADT said %u\n", index, apic_id(), apic_id_expected);
+		pr_warn("cpu%u: APIC ID is %u, the MADT said %u\n", index, apic_id(),
+			apic_id_expected);
 		cpus[index].apic_id = apic_id();
 	}
 	__atomic_store_n(&ap_ready, index, __ATOMIC_RELEASE);
@@ -301,7 +309,8 @@ static int smp_start_ap(struct trampoline_data *td, const struct acpi_cpu *c, u3
 	else if (c->enabled)
 		pr_err("APIC id %u did not start\n", c->apic_id);
 	else
-		pr_info("APIC id %u did not start (the MADT lists it as not enabled)\n", c->apic_id);
+		pr_info("APIC id %u did not start (the MADT lists it as not enabled)\n",
+			c->apic_id);
 	apic_send_init(c->apic_id); /* park it: a late start must not run with the next AP's data */
 	__atomic_store_n(&cpus[index].online, false, __ATOMIC_RELEASE);
 	spare_stack = stack;
@@ -311,7 +320,7 @@ static int smp_start_ap(struct trampoline_data *td, const struct acpi_cpu *c, u3
 /* The trampoline page must be RAM nobody else uses (the pool never hands out the first MiB). */
 static struct trampoline_data *smp_install_trampoline(const struct boot_info *bi)
 {
-	u64 size = (u64)(trampoline_end - trampoline_start);
+	u64 size = (uintptr_t)trampoline_end - (uintptr_t)trampoline_start;
 	bool ram = false;
 
 	if (size > TRAMPOLINE_MAX)
@@ -324,14 +333,16 @@ static struct trampoline_data *smp_install_trampoline(const struct boot_info *bi
 			ram = true;
 	}
 	for (unsigned int i = 0; i < bi->mod_count; i++)
-		if (bi->mods[i].start < TRAMPOLINE_PA + PAGE_SIZE && bi->mods[i].end > TRAMPOLINE_PA)
+		if (bi->mods[i].start < TRAMPOLINE_PA + PAGE_SIZE &&
+		    bi->mods[i].end > TRAMPOLINE_PA)
 			ram = false;
 	if (!ram) {
 		pr_err("page 0x%llx is not free RAM: cannot start the other CPUs\n", TRAMPOLINE_PA);
 		return NULL;
 	}
 	memcpy(phys_to_virt(TRAMPOLINE_PA), trampoline_start, size);
-	return phys_to_virt(TRAMPOLINE_PA + (u64)(trampoline_data - trampoline_start));
+	return phys_to_virt(TRAMPOLINE_PA + (uintptr_t)trampoline_data -
+			    (uintptr_t)trampoline_start);
 }
 
 /* Has an earlier MADT entry the same APIC id? (Firmware tables are not trusted.) */
@@ -353,7 +364,8 @@ static u32 smp_start_listed(struct trampoline_data *td)
 		const struct acpi_cpu *c = &acpi.madt.cpus[i];
 
 		if (smp_duplicate(i)) {
-			pr_warn("the MADT lists APIC id %u twice; ignored the second\n", c->apic_id);
+			pr_warn("the MADT lists APIC id %u twice; ignored the second\n",
+				c->apic_id);
 			continue;
 		}
 		listed++;
@@ -362,7 +374,8 @@ static u32 smp_start_listed(struct trampoline_data *td)
 		} else if (c->apic_id > apic_max_id()) {
 			pr_err("APIC id %u is out of reach in xAPIC mode; left out\n", c->apic_id);
 		} else if (next >= MAX_CPUS) {
-			pr_warn("APIC id %u left out: at most %u CPUs are supported\n", c->apic_id, MAX_CPUS);
+			pr_warn("APIC id %u left out: at most %u CPUs are supported\n", c->apic_id,
+				MAX_CPUS);
 		} else if (td && smp_start_ap(td, c, next) == 0) {
 			next++;
 		}
@@ -450,14 +463,16 @@ SELFTEST(smp_ipi_pingpong)
 			smp_call(a, pp_run, &p, true);
 			pairs++;
 			if (p.pongs != PINGPONG_ROUNDS || p.bad) {
-				snformat(msg, msglen, "cpu%u -> cpu%u: %u of %u answers, %u on the wrong CPU",
-					 a, b, p.pongs, PINGPONG_ROUNDS, p.bad);
+				snformat(msg, msglen,
+					 "cpu%u -> cpu%u: %u of %u answers, %u on the wrong CPU", a,
+					 b, p.pongs, PINGPONG_ROUNDS, p.bad);
 				return SELFTEST_FAIL;
 			}
 		}
 	}
 	printk(LOG_INFO, "# smp_ipi_pingpong: %u pairs x %u round trips, %llu us per round trip\n",
-	       pairs, PINGPONG_ROUNDS, (clock_ns() - t0) / NSEC_PER_USEC / (pairs * PINGPONG_ROUNDS));
+	       pairs, PINGPONG_ROUNDS,
+	       (clock_ns() - t0) / NSEC_PER_USEC / (pairs * PINGPONG_ROUNDS));
 	return SELFTEST_PASS;
 }
 

@@ -19,7 +19,7 @@
  * product needs no division on the hot path (clock_ns, timer_arm).
  */
 struct tm_scale {
-	u64 mult;  /* floor(num * 2^shift / den) */
+	u64 mult; /* floor(num * 2^shift / den) */
 	u32 shift;
 };
 

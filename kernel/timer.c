@@ -22,14 +22,14 @@
 #include "kernel/vector.h"
 
 /* Outside these a frequency is a broken measurement or a lying CPUID, not a clock. */
-#define TSC_HZ_MIN   10000000ULL    /* 10 MHz: below any x86 TSC, emulators included */
-#define TSC_HZ_MAX   20000000000ULL /* 20 GHz */
-#define APIC_HZ_MIN  1000000ULL     /* 1 MHz */
-#define APIC_HZ_MAX  20000000000ULL
-#define CAL_MS       50             /* one calibration window */
-#define CAL_RUNS     3              /* windows; the median is used */
-#define CPUID_AGREE_PPM 10000       /* CPUID must agree with a measurement to 1 % */
-#define CAL_SPREAD_PPM  1000        /* windows further apart than 0.1 % deserve a warning */
+#define TSC_HZ_MIN      10000000ULL    /* 10 MHz: below any x86 TSC, emulators included */
+#define TSC_HZ_MAX      20000000000ULL /* 20 GHz */
+#define APIC_HZ_MIN     1000000ULL     /* 1 MHz */
+#define APIC_HZ_MAX     20000000000ULL
+#define CAL_MS          50    /* one calibration window */
+#define CAL_RUNS        3     /* windows; the median is used */
+#define CPUID_AGREE_PPM 10000 /* CPUID must agree with a measurement to 1 % */
+#define CAL_SPREAD_PPM  1000  /* windows further apart than 0.1 % deserve a warning */
 
 static u64 tsc_hz, apic_hz;
 static struct tm_scale tsc_to_ns, ns_to_tsc, ns_to_apic;
@@ -42,9 +42,18 @@ struct timer_cpu {
 };
 static struct timer_cpu timers[MAX_CPUS];
 
-u64 timer_tsc_hz(void) { return tsc_hz; }
-u64 timer_apic_hz(void) { return apic_hz; }
-const struct refclk *timer_refclk(void) { return ref; }
+u64 timer_tsc_hz(void)
+{
+	return tsc_hz;
+}
+u64 timer_apic_hz(void)
+{
+	return apic_hz;
+}
+const struct refclk *timer_refclk(void)
+{
+	return ref;
+}
 
 u64 clock_ns(void)
 {
@@ -139,7 +148,7 @@ void timer_cancel(void)
 
 /* ---- Frequencies ---- */
 
-#define MHZ_FMT "%llu.%03llu MHz"
+#define MHZ_FMT     "%llu.%03llu MHz"
 #define MHZ_ARG(hz) (hz) / 1000000, ((hz) / 1000) % 1000
 
 struct cal_point {
@@ -175,14 +184,15 @@ static void timer_point(const struct refclk *r, struct cal_point *p)
 /* One window of CAL_MS: how far the TSC and the APIC timer advance against r. */
 static void timer_measure(const struct refclk *r, struct cal_sample *s)
 {
-	u64 want = r->hz * CAL_MS / 1000, got = 0, last, now;
+	u64 want = r->hz * CAL_MS / 1000, got = 0, last;
 	struct cal_point p0, p1;
 
 	apic_timer_free_run();
 	timer_point(r, &p0);
 	last = p0.ref;
 	while (got < want) { /* poll often enough never to miss a wrap */
-		now = r->read();
+		u64 now = r->read();
+
 		got += refclk_delta(r, last, now);
 		last = now;
 	}
@@ -272,15 +282,15 @@ static const struct refclk *timer_pick_ref(void)
 /* CPUID's value when it is believable and a measurement (if any) agrees; else the measurement. */
 static void timer_choose_tsc(u64 cpuid_hz, u32 leaf, u64 measured, char *how, size_t len)
 {
-	enum tm_source src = tm_pick_freq(cpuid_hz, measured, TSC_HZ_MIN, TSC_HZ_MAX, CPUID_AGREE_PPM,
-					  &tsc_hz);
+	enum tm_source src =
+		tm_pick_freq(cpuid_hz, measured, TSC_HZ_MIN, TSC_HZ_MAX, CPUID_AGREE_PPM, &tsc_hz);
 
 	if (cpuid_hz && src != TM_STATED)
 		pr_warn("CPUID leaf 0x%x says the TSC runs at %llu Hz, the %s measures %llu Hz: not used\n",
 			leaf, cpuid_hz, ref ? ref->name : "(no reference)", measured);
 	if (src == TM_STATED)
-		snformat(how, len, "from CPUID leaf 0x%x%s%s", leaf, ref ? ", confirmed by the " : "",
-			 ref ? ref->name : "");
+		snformat(how, len, "from CPUID leaf 0x%x%s%s", leaf,
+			 ref ? ", confirmed by the " : "", ref ? ref->name : "");
 	else if (src == TM_MEASURED)
 		snformat(how, len, "calibrated against the %s", ref->name);
 	else if (measured)
@@ -314,17 +324,20 @@ void timer_init(void)
 		timer_calibrate(&tsc_ref, &unused, &apic_hz, &unused);
 	}
 	if (apic_hz < APIC_HZ_MIN || apic_hz > APIC_HZ_MAX)
-		panic("timer: the APIC timer measures %llu Hz against the %s: calibration failed", apic_hz,
-		      ref ? ref->name : "TSC");
-	if (tm_scale_init(&tsc_to_ns, NSEC_PER_SEC, tsc_hz) || tm_scale_init(&ns_to_tsc, tsc_hz, NSEC_PER_SEC) ||
+		panic("timer: the APIC timer measures %llu Hz against the %s: calibration failed",
+		      apic_hz, ref ? ref->name : "TSC");
+	if (tm_scale_init(&tsc_to_ns, NSEC_PER_SEC, tsc_hz) ||
+	    tm_scale_init(&ns_to_tsc, tsc_hz, NSEC_PER_SEC) ||
 	    tm_scale_init(&ns_to_apic, apic_hz, NSEC_PER_SEC))
 		panic("timer: cannot convert at " MHZ_FMT, MHZ_ARG(tsc_hz));
-	pr_info("TSC " MHZ_FMT " (%s), APIC timer " MHZ_FMT "\n", MHZ_ARG(tsc_hz), how, MHZ_ARG(apic_hz));
+	pr_info("TSC " MHZ_FMT " (%s), APIC timer " MHZ_FMT "\n", MHZ_ARG(tsc_hz), how,
+		MHZ_ARG(apic_hz));
 	if (ref)
-		pr_info("calibration: %d x %d ms against the %s (%llu Hz), TSC spread %llu ppm\n", CAL_RUNS,
-			CAL_MS, ref->name, ref->hz, spread);
+		pr_info("calibration: %d x %d ms against the %s (%llu Hz), TSC spread %llu ppm\n",
+			CAL_RUNS, CAL_MS, ref->name, ref->hz, spread);
 	if (spread > CAL_SPREAD_PPM)
-		pr_warn("the calibration runs disagree by %llu ppm: the clock may be off\n", spread);
+		pr_warn("the calibration runs disagree by %llu ppm: the clock may be off\n",
+			spread);
 	if (!cpu_features.invariant_tsc)
 		pr_info("the TSC is not marked invariant (CPUID 0x80000007): assuming it keeps its rate\n");
 }
@@ -335,8 +348,8 @@ void timer_init(void)
 #define ST_MAX_PPM 20000 /* 2 % */
 
 static const struct refclk *st_pm;
-static u64 st_ns;        /* the interval being measured */
-static u32 st_waiter;     /* the CPU running the test, woken by each event */
+static u64 st_ns;     /* the interval being measured */
+static u32 st_waiter; /* the CPU running the test, woken by each event */
 static bool st_gave_up;
 static struct {
 	u64 start, end; /* PM timer */
@@ -412,8 +425,10 @@ static bool st_check(u64 *late, u64 *early, char *msg, size_t msglen)
 			snformat(msg, msglen, "cpu%u: the 100 ms timer did not fire within 1 s", i);
 			return false;
 		}
-		us = tm_mul_div(refclk_delta(st_pm, st[i].start, st[i].end), 1000000, st_pm->hz, NULL);
-		printk(LOG_INFO, "# timer_oneshot_100ms: cpu%u fired after %llu us by the PM timer\n", i, us);
+		us = tm_mul_div(refclk_delta(st_pm, st[i].start, st[i].end), 1000000, st_pm->hz,
+				NULL);
+		printk(LOG_INFO,
+		       "# timer_oneshot_100ms: cpu%u fired after %llu us by the PM timer\n", i, us);
 		if (us > 100000)
 			*late = MAX(*late, (us - 100000) * 10);
 		else
@@ -453,12 +468,14 @@ SELFTEST(timer_oneshot_100ms)
 		if (!st_check(&late, &early, msg, msglen))
 			return SELFTEST_FAIL;
 		if (early > ST_MAX_PPM) {
-			snformat(msg, msglen, "fired %llu ppm early (more than 2 %%), see above", early);
+			snformat(msg, msglen, "fired %llu ppm early (more than 2 %%), see above",
+				 early);
 			return SELFTEST_FAIL;
 		}
 		if (late <= ST_MAX_PPM)
 			return SELFTEST_PASS;
-		printk(LOG_INFO, "# timer_oneshot_100ms: attempt %d: %llu ppm late, more than 2 %%\n",
+		printk(LOG_INFO,
+		       "# timer_oneshot_100ms: attempt %d: %llu ppm late, more than 2 %%\n",
 		       attempt, late);
 	}
 	snformat(msg, msglen, "late by more than 2 %% in 3 attempts, see above");

@@ -15,6 +15,7 @@
  * 0x30-0xef  vector_alloc()
  * 0xf0-0xff  fixed, highest priority class (SDM Vol. 3A 10.8.3.1)
  */
+/* clang-format off */
 #define VEC_PIC_BASE      0x20
 #define VEC_DYN_FIRST     0x30
 #define VEC_DYN_LAST      0xef
@@ -22,6 +23,7 @@
 #define VEC_APIC_TIMER    0xfd
 #define VEC_APIC_ERROR    0xfe
 #define VEC_APIC_SPURIOUS 0xff /* bits 3:0 = 1111, as older xAPICs require (SDM 10.9) */
+/* clang-format on */
 
 /*
  * Allocate a free vector from 0x30-0xef and install fn as its handler (it

@@ -10,11 +10,11 @@
 
 #include "kernel/timemath.h"
 
-#define U64_MAX (~0ULL)
-#define GHZ 1000000000ULL
-#define MHZ 1000000ULL
+#define U64_MAX     (~0ULL)
+#define GHZ         1000000000ULL
+#define MHZ         1000000ULL
 #define PM_TIMER_HZ 3579545ULL
-#define YEAR_NS (365ULL * 24 * 3600 * NSEC_PER_SEC)
+#define YEAR_NS     (365ULL * 24 * 3600 * NSEC_PER_SEC)
 
 /* The host compiler has 128-bit division: the reference for tm_mul_div. */
 static u64 ref_mul_div(u64 a, u64 b, u64 c, bool *ovf)
@@ -32,9 +32,11 @@ static u64 rnd64(void)
 
 static void test_mul_div_matches_128bit_reference(void **state)
 {
-	static const u64 edge[] = { 0, 1, 2, 3, 999, NSEC_PER_SEC, PM_TIMER_HZ, 5 * GHZ,
-				    BIT(31), BIT(32) - 1, BIT(32), BIT(63) - 1, BIT(63), U64_MAX - 1,
-				    U64_MAX };
+	static const u64 edge[] = { 0,           1,           2,
+				    3,           999,         NSEC_PER_SEC,
+				    PM_TIMER_HZ, 5 * GHZ,     BIT(31),
+				    BIT(32) - 1, BIT(32),     BIT(63) - 1,
+				    BIT(63),     U64_MAX - 1, U64_MAX };
 	(void)state;
 	for (size_t i = 0; i < sizeof(edge) / 8; i++)
 		for (size_t j = 0; j < sizeof(edge) / 8; j++)
@@ -105,7 +107,8 @@ static void check_clock(u64 hz)
 	assert_true(tm_scale(&to_ns, hz) + 1 >= NSEC_PER_SEC);
 	assert_true(tm_scale(&to_ns, hz) <= NSEC_PER_SEC);
 	/* 100 ms, 1 us, 0 */
-	assert_true(llabs((long long)tm_scale(&to_ticks, 100 * NSEC_PER_MSEC) - (long long)(hz / 10)) <= 1);
+	assert_true(llabs((long long)tm_scale(&to_ticks, 100 * NSEC_PER_MSEC) -
+			  (long long)(hz / 10)) <= 1);
 	assert_int_equal(tm_scale(&to_ticks, 0), 0);
 	/* Ten years of ticks: no wrap, and within 1 ppm of the exact value. */
 	{
@@ -153,10 +156,10 @@ static void test_conversions_other_clocks(void **state)
 {
 	(void)state;
 	check_clock(PM_TIMER_HZ);
-	check_clock(1 * GHZ);   /* QEMU's APIC timer bus */
+	check_clock(1 * GHZ); /* QEMU's APIC timer bus */
 	check_clock(2893202000ULL);
-	check_clock(14318180);  /* HPET */
-	check_clock(1193182);   /* PIT */
+	check_clock(14318180); /* HPET */
+	check_clock(1193182);  /* PIT */
 	check_clock(19 * GHZ);
 }
 
@@ -164,14 +167,15 @@ static void test_freq(void **state)
 {
 	(void)state;
 	/* 50 ms of PM timer (178977 ticks) against a 5 GHz TSC. */
-	assert_true(llabs((long long)tm_freq(250000000ULL, PM_TIMER_HZ, 178977) - (long long)(5 * GHZ)) < 30000);
+	assert_true(llabs((long long)tm_freq(250000000ULL, PM_TIMER_HZ, 178977) -
+			  (long long)(5 * GHZ)) < 30000);
 	assert_int_equal(tm_freq(100, PM_TIMER_HZ, 0), 0);
 	assert_int_equal(tm_freq(U64_MAX, U64_MAX, 1), 0);
 	assert_int_equal(tm_freq(5000000, 1193182, 1193182), 5000000);
 }
 
-#define LO (10 * MHZ)
-#define HI (20 * GHZ)
+#define LO    (10 * MHZ)
+#define HI    (20 * GHZ)
 #define AGREE 10000 /* 1 % */
 
 static void test_pick_freq(void **state)

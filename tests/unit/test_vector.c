@@ -21,8 +21,14 @@ int idt_set_handler(u8 vector, irq_handler_t fn)
 	return 0;
 }
 
-static void h1(struct irq_frame *f) { (void)f; }
-static void h2(struct irq_frame *f) { (void)f; }
+static void h1(struct irq_frame *f)
+{
+	(void)f;
+}
+static void h2(struct irq_frame *f)
+{
+	(void)f;
+}
 
 #define DYN_COUNT (VEC_DYN_LAST - VEC_DYN_FIRST + 1)
 
