@@ -2,7 +2,6 @@
 /* main.c: the boot CPU's path from the loader's hand-over to a running system. */
 #define LOG_TAG "hv"
 #include "drivers/uart.h"
-/*ACPI*/
 #include "kernel/acpi.h"
 #include "kernel/apic.h"
 #include "kernel/config.h"
@@ -79,7 +78,6 @@ void kmain(u32 magic, u32 mbi_pa)
 	mm_init(&boot_info);
 	cpu_init(0, 0);
 	idt_use_ist();
-	/*acpi_init*/
 	acpi_init(&boot_info);
 	apic_init();
 	timer_init();

@@ -292,9 +292,14 @@ static void mm_print_map(const struct boot_info *bi)
 }
 
 /* Take a range out of the pool; it always goes, a full table only costs free memory. */
-static void mm_reserve(paddr_t base, u64 len, const char *what)
+void mm_reserve(paddr_t base, u64 len, const char *what)
 {
-	if (pmem_reserve(&pool, base, len))
+	int r;
+
+	spin_lock(&pool_lock);
+	r = pmem_reserve(&pool, base, len);
+	spin_unlock(&pool_lock);
+	if (r)
 		pr_warn("free-range table full reserving %s 0x%llx+0x%llx: some free RAM lost\n",
 			what, base, len);
 }

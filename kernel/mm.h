@@ -28,6 +28,14 @@ void page_free(paddr_t pa);
 paddr_t phys_alloc(u64 size, u64 align);
 int phys_free(paddr_t pa, u64 size);
 
+/*
+ * Take [base, base + len) out of the free pool for good (after mm_init: firmware
+ * data found in memory the map calls usable, such as ACPI tables in RAM). Pages
+ * already handed out cannot be taken back. If the pool's range table is full
+ * the range still goes and the loss of free memory is logged, naming `what`.
+ */
+void mm_reserve(paddr_t base, u64 len, const char *what);
+
 /* Zeroed boot-time memory that is never freed (device tables, partitions). NULL on OOM. */
 void *kzalloc(size_t size);
 
