@@ -309,7 +309,7 @@ static int smp_start_ap(struct trampoline_data *td, const struct acpi_cpu *c, u3
 	else if (c->enabled)
 		pr_err("APIC id %u did not start\n", c->apic_id);
 	else
-		pr_info("APIC id %u did not start (the MADT lists it as not enabled)\n",
+		pr_info("APIC id %u did not start (a hot-plug slot: not enabled in the MADT)\n",
 			c->apic_id);
 	apic_send_init(c->apic_id); /* park it: a late start must not run with the next AP's data */
 	__atomic_store_n(&cpus[index].online, false, __ATOMIC_RELEASE);
@@ -345,29 +345,18 @@ static struct trampoline_data *smp_install_trampoline(const struct boot_info *bi
 			    (uintptr_t)trampoline_start);
 }
 
-/* Has an earlier MADT entry the same APIC id? (Firmware tables are not trusted.) */
-static bool smp_duplicate(unsigned int n)
-{
-	for (unsigned int i = 0; i < n; i++)
-		if (acpi.madt.cpus[i].apic_id == acpi.madt.cpus[n].apic_id)
-			return true;
-	return false;
-}
-
-/* Start each listed CPU; returns how many CPUs the MADT lists (boot CPU included). */
+/*
+ * Start each CPU the MADT lists, hot-plug slots (online capable) included: one
+ * that answers is used. Returns how many CPUs the MADT lists (boot CPU included).
+ */
 static u32 smp_start_listed(struct trampoline_data *td)
 {
 	u32 listed = 0, next = 1, self = cpus[0].apic_id;
 	bool self_listed = false;
 
 	for (unsigned int i = 0; i < acpi.madt.cpu_count && i < ACPI_MAX_CPUS; i++) {
-		const struct acpi_cpu *c = &acpi.madt.cpus[i];
+		const struct acpi_cpu *c = &acpi.madt.cpus[i]; /* acpi.c dropped duplicates */
 
-		if (smp_duplicate(i)) {
-			pr_warn("the MADT lists APIC id %u twice; ignored the second\n",
-				c->apic_id);
-			continue;
-		}
 		listed++;
 		if (c->apic_id == self) {
 			self_listed = true;
