@@ -211,21 +211,24 @@ void smp_kick(u32 cpu)
 
 static bool stopping;
 static u32 stopped_count;
-static u32 nmi_ping[MAX_CPUS]; /* set by the self-test before its NMI, cleared by the handler */
+static u32 nmi_ping[MAX_CPUS];       /* set by the self-test before its NMI, cleared here */
+static u32 nmi_unexpected[MAX_CPUS]; /* external NMIs (LINT1), counted */
 
+/*
+ * No printk here: the NMI may have interrupted this CPU inside printk, with
+ * the console lock held, and the lock does not nest.
+ */
 static void smp_nmi(struct irq_frame *f)
 {
-	static struct ratelimit rl = RATELIMIT_INIT(5, 1000);
 	u32 self = smp_cpu_index();
 
+	(void)f;
 	if (__atomic_load_n(&stopping, __ATOMIC_ACQUIRE)) {
 		__atomic_add_fetch(&stopped_count, 1, __ATOMIC_RELEASE);
 		cpu_stop(); /* never IRET: further NMIs stay blocked (SDM Vol. 3A 6.7.1) */
 	}
-	if (__atomic_exchange_n(&nmi_ping[self], 0, __ATOMIC_ACQ_REL))
-		return;
-	if (ratelimit_check(&rl))
-		pr_warn("cpu%u: unexpected NMI at RIP 0x%llx\n", self, f->rip);
+	if (!__atomic_exchange_n(&nmi_ping[self], 0, __ATOMIC_ACQ_REL))
+		__atomic_add_fetch(&nmi_unexpected[self], 1, __ATOMIC_RELAXED);
 }
 
 /* panic_stop_others: NMI every other online CPU and give them 100 ms to halt. */
@@ -385,12 +388,12 @@ void smp_init(const struct boot_info *bi)
 	if (idt_set_handler(VEC_SMP_CALL, smp_call_irq) || idt_set_handler(VEC_NMI, smp_nmi))
 		panic("cpu: IPI vectors already taken");
 	panic_stop_others = smp_stop_others;
-	if (!acpi.have_madt)
+	if (!acpi.have_madt) {
 		pr_warn("no MADT: running on the boot CPU only\n");
-	else
+	} else {
 		td = smp_install_trampoline(bi);
-	if (acpi.have_madt)
 		listed = smp_start_listed(td);
+	}
 	pr_info("%u of %u CPUs online\n", online_count, listed);
 }
 
@@ -465,10 +468,19 @@ SELFTEST(smp_ipi_pingpong)
 	return SELFTEST_PASS;
 }
 
+static u32 smp_nmi_unexpected(void)
+{
+	u32 n = 0;
+
+	for (u32 i = 0; i < MAX_CPUS; i++)
+		n += __atomic_load_n(&nmi_unexpected[i], __ATOMIC_ACQUIRE);
+	return n;
+}
+
 /* The panic stop's delivery path: an NMI reaches every other CPU and its handler. */
 SELFTEST(smp_nmi)
 {
-	u32 self = smp_cpu_index();
+	u32 self = smp_cpu_index(), unexpected = smp_nmi_unexpected();
 
 	if (smp_cpu_count() < 2) {
 		snformat(msg, msglen, "only one CPU online");
@@ -483,6 +495,11 @@ SELFTEST(smp_nmi)
 			snformat(msg, msglen, "cpu%u did not take an NMI within 100 ms", i);
 			return SELFTEST_FAIL;
 		}
+	}
+	if (smp_nmi_unexpected() != unexpected) {
+		snformat(msg, msglen, "%u NMIs taken as unexpected",
+			 smp_nmi_unexpected() - unexpected);
+		return SELFTEST_FAIL;
 	}
 	return SELFTEST_PASS;
 }
