@@ -6,7 +6,7 @@
 #include "kernel/printk.h"
 #include "kernel/string.h"
 
-struct hv_config hv_config = { .log = "info" };
+struct hv_config hv_config = { .log = "info", .timer_ref = "auto" };
 
 static int config_log(const char *val, void *dst, const char **why)
 {
@@ -153,6 +153,18 @@ static int config_pci(const char *val, void *dst, const char **why)
 	return 0;
 }
 
+static int config_timer_ref(const char *val, void *dst, const char **why)
+{
+	static const char *const refs[] = { "auto", "pm", "hpet", "pit" };
+
+	for (size_t i = 0; i < ARRAY_SIZE(refs); i++) {
+		if (!strcmp(val, refs[i]))
+			return cmdline_string(val, dst, why);
+	}
+	*why = "expected auto, pm, hpet or pit";
+	return -EINVAL;
+}
+
 static int config_crash(const char *val, void *dst, const char **why)
 {
 	if (crash_kind_ok(val))
@@ -170,6 +182,7 @@ static const struct cmdline_opt hv_opts[] = {
 	{ "mbi_dump", cmdline_bool, &hv_config.mbi_dump, "hex-dump boot information" },
 	{ "sriov", config_sriov, &hv_config, "VFs to enable: <bdf>:<n>,... or all:<n>" },
 	{ "pci", config_pci, &hv_config.pci_assign_busses, "assign-busses: renumber bridges" },
+	{ "timer_ref", config_timer_ref, hv_config.timer_ref, "TSC calibration reference" },
 	{ "crash", config_crash, hv_config.crash, "deliberate fault late in boot (test aid)" },
 };
 

@@ -30,6 +30,7 @@ struct hv_config {
 	struct hv_sriov_req sriov[HV_SRIOV_MAX];
 	unsigned int sriov_count;
 	bool pci_assign_busses;         /* pci=assign-busses: renumber every PCI bridge */
+	char timer_ref[CMDLINE_VAL_MAX]; /* timer_ref=auto|pm|hpet|pit: TSC calibration reference */
 	char crash[CMDLINE_VAL_MAX];    /* crash=ud|pf|...: a deliberate fault late in boot (tests) */
 };
 

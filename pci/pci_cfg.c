@@ -13,6 +13,7 @@
 #include "kernel/mm.h"
 #include "kernel/printk.h"
 #include "kernel/spinlock.h"
+#include "kernel/timer.h"
 
 #define PCI_CONFIG_ADDRESS 0xcf8
 #define PCI_CONFIG_ENABLE  BIT(31)
@@ -20,8 +21,6 @@
 
 #define ECAM_BUS_SHIFT   20 /* 1 MiB of config space per bus */
 #define ECAM_DEVFN_SHIFT 12
-
-#define ACPI_PM_TIMER_HZ 3579545 /* ACPI 6.x 4.8.2.1 */
 
 /* One mapped MCFG window: config space of [bus_start, bus_end] of a segment. */
 struct ecam_win {
@@ -224,31 +223,10 @@ static void pci_reserve_platform(struct pci_platform *pl)
 			    PAGE_SIZE << MIN(acpi.dmar.drhds[i].size_order, 20));
 }
 
-/*
- * Busy-wait ms milliseconds on the ACPI PM timer (or, without one, ~1 us
- * port 0x80 writes).
- * TODO: use the calibrated udelay() of the timer issue once it exists.
- */
+/* The spec's waits around VF Enable (sriov.h), on the calibrated TSC. */
 static void pci_delay_ms(u32 ms)
 {
-	u32 port = acpi.have_fadt ? acpi.fadt.pm_timer_port : 0;
-	u32 mask = acpi.fadt.pm_timer_32bit ? 0xffffffffu : 0xffffffu;
-	u64 ticks = (u64)ms * ACPI_PM_TIMER_HZ / 1000, waited = 0;
-	u32 last;
-
-	if (!port || port > 0xffff) {
-		for (u64 i = 0; i < (u64)ms * 1000; i++)
-			outb(0x80, 0);
-		return;
-	}
-	last = inl(port) & mask;
-	while (waited < ticks) {
-		u32 now = inl(port) & mask;
-
-		waited += (now - last) & mask;
-		last = now;
-		cpu_relax();
-	}
+	udelay((u64)ms * 1000);
 }
 
 static u64 pci_phys_limit(void)

@@ -17,11 +17,13 @@ static bool pci_st_answers(u16 seg, u16 rid)
 	return pci_cfg_read32(&probe, PCI_CLASS_REVISION) != 0xffffffffu;
 }
 
+/* The first PF with VFs enabled, else the first that could have two. */
 static struct pci_dev *pci_st_first_pf(void)
 {
 	struct pci_dev *d;
 
 	pci_for_each_dev(d) if (d->ecap_sriov && d->sriov.num_vfs) return d;
+	pci_for_each_dev(d) if (d->ecap_sriov && !d->is_vf && d->sriov.total_vfs >= 2) return d;
 	return NULL;
 }
 
@@ -53,7 +55,7 @@ static int pci_st_disable(struct pci_dev *pf, char *msg, size_t msglen)
 static int pci_st_enable(struct pci_dev *pf, u16 n, char *msg, size_t msglen)
 {
 	if (sriov_enable(pf, n) || pf->sriov.num_vfs != n) {
-		snformat(msg, msglen, "enabling %u VFs again failed", n);
+		snformat(msg, msglen, "enabling %u VFs failed", n);
 		return SELFTEST_FAIL;
 	}
 	for (u16 i = 0; i < n; i++) {
@@ -71,9 +73,10 @@ static int pci_st_enable(struct pci_dev *pf, u16 n, char *msg, size_t msglen)
 }
 
 /*
- * Disable the first PF's VFs, check they are gone from the table and from
- * config space, then enable one fewer (so that QEMU's view tells the two
- * apart) and print the PF and its VFs again.
+ * With VFs enabled at boot (sriov=): disable the first PF's, check they are
+ * gone from the table and from config space, then enable one fewer (so that
+ * QEMU's view tells the two apart) and print the PF and its VFs again.
+ * Without: enable two VFs of the first SR-IOV PF, check, and disable them.
  */
 SELFTEST(pci_sriov_disable_enable)
 {
@@ -82,10 +85,14 @@ SELFTEST(pci_sriov_disable_enable)
 	int r;
 
 	if (!pf) {
-		snformat(msg, msglen, "no PF with VFs enabled (boot with sriov=)");
+		snformat(msg, msglen, "no SR-IOV PF with two VFs or more");
 		return SELFTEST_SKIP;
 	}
 	n = pf->sriov.num_vfs;
+	if (!n) {
+		r = pci_st_enable(pf, 2, msg, msglen);
+		return r == SELFTEST_PASS ? pci_st_disable(pf, msg, msglen) : r;
+	}
 	r = pci_st_disable(pf, msg, msglen);
 	if (r == SELFTEST_PASS)
 		r = pci_st_enable(pf, n > 1 ? n - 1 : n, msg, msglen);
