@@ -154,7 +154,11 @@ struct pci_sriov {
 	struct pci_bar vf_bar[PCI_STD_BARS]; /* size of one VF's BAR, address of VF0's */
 };
 
-/* One PCI function. Pointers stay valid while the function is in the table. */
+/*
+ * One PCI function. Pointers stay valid while the function is in the table.
+ * The table is built and changed on the boot CPU only (enumeration,
+ * sriov_enable/disable); once built, any CPU may read it.
+ */
 struct pci_dev {
 	u16 seg;
 	u8 bus;
@@ -228,7 +232,7 @@ struct pci_range {
 };
 
 #define PCI_MAX_ROOTS    16
-#define PCI_MAX_RESERVED 16
+#define PCI_MAX_RESERVED 64
 
 /* Everything the enumerator needs from the machine. */
 struct pci_platform {
@@ -311,7 +315,7 @@ void pci_write_mem_window(struct pci_dev *br, bool pref, u64 base, u64 limit);
 struct pci_dev *pci_add_dev(u16 seg, u8 bus, u8 devfn, struct pci_dev *parent);
 void pci_remove_dev(struct pci_dev *d);
 
-/* Fill in IDs, class, header type, capabilities of d from its config space. */
+/* Fill in class, revision, header type and capabilities of d from its config space. */
 void pci_probe_caps(struct pci_dev *d);
 
 /* Print one lspci-like line for d / for every function in the table. */
