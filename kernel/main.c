@@ -100,7 +100,7 @@ void kmain(u32 magic, u32 mbi_pa)
 	else
 		pr_info("boot complete, nothing to run\n");
 	part_start();
-	if (hv_config.exit_when_done)
+	if (hv_config.exit_when_done && part_running_count() == 0)
 		hv_exit(EXIT_OK);
-	cpu_stop();
+	smp_idle(); /* CPU 0 stays the hypervisor's: it serves calls from here on */
 }

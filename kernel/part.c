@@ -10,7 +10,9 @@
 #include "kernel/mm.h"
 #include "kernel/panic.h"
 #include "kernel/printk.h"
+#include "kernel/smp.h"
 #include "kernel/string.h"
+#include "kernel/timer.h"
 
 struct partition *partitions[PLAN_MAX_PARTS];
 u32 partition_count;
@@ -86,12 +88,21 @@ static void part_init_vpci(struct partition *p)
 						       part_ecam_read, part_ecam_write, p };
 }
 
-static bool part_all_stopped(void)
+u32 part_running_count(void)
 {
+	u32 n = 0;
+
 	for (u32 i = 0; i < partition_count; i++)
-		if (part_running(partitions[i]))
-			return false;
-	return true;
+		n += part_running(partitions[i]);
+	return n;
+}
+
+/* Make p's other vCPUs leave the guest: an IPI exits it (host interrupts are intercepted). */
+static void part_kick(const struct partition *p)
+{
+	for (u32 i = 0; i < p->vcpu_count; i++)
+		if (p->vcpus[i] && p->vcpus[i]->cpu != smp_cpu_index())
+			smp_kick(p->vcpus[i]->cpu);
 }
 
 /* One line of VM exits by reason over the partition's vCPUs ("p1: exits: io 12, hlt 1"). */
@@ -129,11 +140,8 @@ void part_stop(struct partition *p, const char *fmt, ...)
 	spin_unlock(&p->uart_lock);
 	printk(LOG_ERR, "%s: stopped: %s\n", p->name, why);
 	part_print_exits(p);
-	/*
-	 * Its other vCPUs see the state at their next exit; with SMP they are
-	 * made to exit by an IPI (their CPUs intercept host interrupts).
-	 */
-	if (hv_config.exit_when_done && part_all_stopped()) {
+	part_kick(p);
+	if (hv_config.exit_when_done && part_running_count() == 0) {
 		pr_info("every partition has stopped; exit_when_done=1 ends the machine\n");
 		hv_exit(EXIT_OK);
 	}
@@ -254,7 +262,7 @@ static void part_machine(struct plan_machine *m)
 {
 	memset(m, 0, sizeof(*m));
 	for (u32 i = 0; i < MAX_CPUS; i++) {
-		if (cpus[i].online) {
+		if (smp_cpu_online(i)) {
 			m->online_mask |= BIT(i);
 			m->cpu_count++;
 		}
@@ -274,6 +282,7 @@ void part_init(const struct boot_info *bi)
 		n = PLAN_MAX_PARTS;
 		pr_err("%u modules: only the first %u become partitions\n", bi->mod_count, n);
 	}
+	part_tsc_khz = timer_tsc_hz() / 1000;
 	if (vcpu_select_backend()) {
 		pr_err("%u partition(s) not started\n", n);
 		return;
@@ -289,27 +298,29 @@ void part_init(const struct boot_info *bi)
 			part_create(&part_configs[i], &bi->mods[i]);
 }
 
-/* The legacy 8259s deliver on vectors that are exceptions here: keep them masked. */
-static void part_mask_pic(void)
+/* A partition CPU's job (smp_run): run its vCPU until the partition stops, then idle. */
+static void part_vcpu_main(void *arg)
 {
-	outb(0x21, 0xff);
-	outb(0xa1, 0xff);
+	vcpu_loop(arg);
 }
 
 void part_start(void)
 {
 	struct vcpu *boot_vcpu = NULL;
 
-	part_mask_pic();
 	for (u32 i = 0; i < partition_count; i++) {
 		struct partition *p = partitions[i];
 
 		for (u32 j = 0; j < p->vcpu_count; j++) {
-			if (p->vcpus[j]->cpu == 0)
-				boot_vcpu = p->vcpus[j];
+			struct vcpu *v = p->vcpus[j];
+			int r = 0;
+
+			if (v->cpu == smp_cpu_index())
+				boot_vcpu = v; /* the single-CPU fallback */
 			else
-				part_stop(p, "CPU %u cannot be started (no SMP support yet)",
-					  p->vcpus[j]->cpu);
+				r = smp_run(v->cpu, part_vcpu_main, v);
+			if (r)
+				part_stop(p, "CPU %u cannot take vCPU %u (%d)", v->cpu, j, r);
 		}
 	}
 	if (boot_vcpu) {

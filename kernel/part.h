@@ -65,9 +65,9 @@ extern u32 partition_count;
 void part_init(const struct boot_info *bi);
 
 /*
- * Start every partition's vCPUs on their CPUs. Returns when the calling
- * (boot) CPU has nothing of its own to run; in the single-CPU fallback it
- * runs its vCPU and only returns once that partition stopped.
+ * Start every partition's vCPUs, each on its own CPU (smp_run). Returns at
+ * once, except in the single-CPU fallback: then the calling boot CPU runs
+ * the vCPU itself and returns once that partition stopped.
  */
 void part_start(void);
 
@@ -93,6 +93,9 @@ static inline void *part_gpa(const struct partition *p, u64 gpa, u64 len)
 
 /* The emulated range holding gpa, or NULL. */
 struct part_mmio *part_find_mmio(struct partition *p, u64 gpa);
+
+/* Partitions still running. */
+u32 part_running_count(void);
 
 /* Write guest console output (the vUART's path, rate-limited, prefixed "[name] "). */
 void part_console_write(struct partition *p, const char *s, size_t len);

@@ -6,6 +6,7 @@
  */
 #define LOG_TAG "cpu"
 #include "kernel/smp.h"
+#include "kernel/spinlock.h"
 #include "kernel/acpi.h"
 #include "kernel/apic.h"
 #include "kernel/config.h"
@@ -249,10 +250,60 @@ static void smp_stop_others(void)
 
 /* ---- Application processor start-up ---- */
 
-static void __noreturn smp_idle(void)
+/* A job for each CPU's idle loop (smp_run): taken with an exchange, run in thread context. */
+struct smp_job {
+	smp_fn_t fn;
+	void *arg;
+};
+static struct smp_job smp_jobs[MAX_CPUS];
+static spinlock_t smp_jobs_lock = SPINLOCK_INIT;
+
+int smp_run(u32 cpu, smp_fn_t fn, void *arg)
 {
-	for (;;)
+	struct smp_job *job = &smp_jobs[cpu];
+	u64 flags;
+	int r = 0;
+
+	if (!fn || !smp_cpu_online(cpu) || cpu == smp_cpu_index())
+		return -EINVAL;
+	flags = irq_save();
+	spin_lock(&smp_jobs_lock);
+	if (__atomic_load_n(&job->fn, __ATOMIC_ACQUIRE)) {
+		r = -EBUSY;
+	} else {
+		job->arg = arg;
+		__atomic_store_n(&job->fn, fn, __ATOMIC_RELEASE); /* publishes arg with it */
+	}
+	spin_unlock(&smp_jobs_lock);
+	irq_restore(flags);
+	if (!r)
+		smp_kick(cpu);
+	return r;
+}
+
+void __noreturn smp_idle(void)
+{
+	struct smp_job *job = &smp_jobs[smp_cpu_index()];
+
+	for (;;) {
+		void *arg = NULL;
+		smp_fn_t fn;
+
+		spin_lock(&smp_jobs_lock); /* interrupts are off here */
+		fn = job->fn;
+		if (fn) {
+			arg = job->arg;
+			__atomic_store_n(&job->fn, NULL, __ATOMIC_RELEASE);
+		}
+		spin_unlock(&smp_jobs_lock);
+		if (fn) {
+			irq_enable();
+			fn(arg);
+			irq_disable();
+			continue;
+		}
 		__asm__ __volatile__("sti; hlt; cli" ::: "memory"); /* STI's shadow covers HLT */
+	}
 }
 
 /* Called by ap_entry64 (boot/trampoline.asm) on the AP's own stack and page tables. */

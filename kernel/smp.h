@@ -45,4 +45,16 @@ void smp_call_others(smp_fn_t fn, void *arg, bool wait);
 /* Wake `cpu` from HLT with an interrupt that carries no request. */
 void smp_kick(u32 cpu);
 
+/*
+ * Give the idle CPU `cpu` (not this one) a job: it runs fn(arg) from its idle
+ * loop, in thread context with interrupts on, for as long as fn likes (a
+ * partition's vCPU runs there until the partition stops), then idles again.
+ * Returns 0, -EINVAL (no such online CPU, or this CPU) or -EBUSY (a job is
+ * already waiting there).
+ */
+int smp_run(u32 cpu, smp_fn_t fn, void *arg);
+
+/* Idle for good, serving calls and jobs (the end of every CPU's start-up). */
+void __noreturn smp_idle(void);
+
 #endif

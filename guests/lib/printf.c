@@ -157,6 +157,9 @@ int snprintf(char *buf, size_t size, const char *fmt, ...)
 	return n;
 }
 
+/* One UART for all vCPUs: a whole printf goes out under a lock, or lines mix. */
+static volatile int console_lock;
+
 int printf(const char *fmt, ...)
 {
 	char buf[256];
@@ -166,6 +169,9 @@ int printf(const char *fmt, ...)
 	va_start(ap, fmt);
 	n = vsnprintf(buf, sizeof(buf), fmt, ap);
 	va_end(ap);
+	while (__atomic_exchange_n(&console_lock, 1, __ATOMIC_ACQUIRE))
+		cpu_relax();
 	console_write(buf, (size_t)n < sizeof(buf) ? (size_t)n : sizeof(buf) - 1);
+	__atomic_store_n(&console_lock, 0, __ATOMIC_RELEASE);
 	return n;
 }

@@ -60,10 +60,18 @@ def test_run_qemu_boots_the_demo_machine(tmp_path):
             assert "intel-iommu" in qtree and "isa-debug-exit" in qtree
             assert re.search(r"intremap = \"?on", qtree) and re.search(r"eim = \"?on", qtree)
             assert re.search(r"caching-mode = true", qtree), "caching-mode not on"
-            assert len(re.findall(r"CPU #\d+", monitor.hmp("info cpus"))) == 2
+            # CPU 0 for the hypervisor, one for each demo partition
+            assert len(re.findall(r"CPU #\d+", monitor.hmp("info cpus"))) == 3
             assert "mch" in qtree  # q35's host bridge
         finally:
             monitor.kill()
+        # The demo (tools/grub.cfg): two partitions talking through their virtual UARTs.
+        while not all("[%s] heartbeat 2" % n in text for n in ("p1", "p2")):
+            assert p.poll() is None, "run-qemu exited: " + text[-2000:]
+            assert time.monotonic() - start < 60, "no heartbeats: " + text[-2000:]
+            time.sleep(0.2)
+            text = open(tmp_path / "console.log", errors="replace").read()
+        assert "stopped" not in text
     finally:
         os.killpg(p.pid, signal.SIGKILL)
         p.wait(timeout=10)
