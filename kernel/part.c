@@ -2,6 +2,7 @@
 /* part.c: partitions built from the boot modules, started on their CPUs, stopped alone. */
 #define LOG_TAG "part"
 #include "kernel/part.h"
+#include "kernel/assign.h"
 #include "kernel/config.h"
 #include "kernel/cpu.h"
 #include "kernel/format.h"
@@ -163,6 +164,7 @@ static void part_fill_bootinfo(const struct partition *p, u64 image_end, struct 
 	bi->uart_port = VUART_BASE;
 	bi->hypercall_abi = HV_HC_ABI_VERSION;
 	bi->ecam_base = p->vpci.ecam_gpa;
+	assign_boot_info(p, bi);
 	strlcpy(bi->cmdline, p->cfg.args, sizeof(bi->cmdline));
 }
 
@@ -225,6 +227,7 @@ static int part_create_vcpus(struct partition *p, u64 entry, u64 cr3)
 
 static void part_free(struct partition *p)
 {
+	assign_release(p);
 	if (p->gpm.pt.root)
 		gpmap_destroy(&p->gpm);
 	if (p->ram_hpa)
@@ -247,7 +250,7 @@ static void part_create(const struct part_config *pc, const struct boot_module *
 	p->log_rl = (struct ratelimit)RATELIMIT_INIT(10, 1000);
 	vuart_init(&p->uart, part_ticks_per_sec(), part_uart_emit, p);
 	part_init_vpci(p);
-	if (part_alloc_ram(p) || part_load(p, mod, &entry, &cr3) ||
+	if (part_alloc_ram(p) || assign_devices(p) || part_load(p, mod, &entry, &cr3) ||
 	    part_create_vcpus(p, entry, cr3)) {
 		part_free(p);
 		return;

@@ -105,6 +105,73 @@ static int plan_opt_cpus(const char *val, void *dst, const char **why)
 	return 0;
 }
 
+/* One hex field of exactly `digits` digits (1-4) at *s, advancing *s. */
+static int plan_hex(const char **s, int digits, u32 max, u32 *out)
+{
+	u32 v = 0;
+
+	for (int i = 0; i < digits; i++) {
+		char c = (*s)[i];
+		u32 d = c >= '0' && c <= '9'   ? (u32)(c - '0')
+			: c >= 'a' && c <= 'f' ? (u32)(c - 'a' + 10)
+			: c >= 'A' && c <= 'F' ? (u32)(c - 'A' + 10)
+					       : 16;
+
+		if (d == 16)
+			return -EINVAL;
+		v = v * 16 + d;
+	}
+	*s += digits;
+	if (v > max)
+		return -EINVAL;
+	*out = v;
+	return 0;
+}
+
+int plan_parse_bdf(const char *s, struct plan_bdf *b)
+{
+	u32 seg = 0, bus, dev, fn;
+
+	if (strlen(s) == 12 && s[4] == ':') {
+		if (plan_hex(&s, 4, 0xffff, &seg))
+			return -EINVAL;
+		s++;
+	}
+	if (strlen(s) != 7 || s[2] != ':' || s[5] != '.')
+		return -EINVAL;
+	if (plan_hex(&s, 2, 0xff, &bus) || *s++ != ':' || plan_hex(&s, 2, 0x1f, &dev) ||
+	    *s++ != '.' || plan_hex(&s, 1, 7, &fn))
+		return -EINVAL;
+	*b = (struct plan_bdf){ (u16)seg, (u8)bus, (u8)(dev << 3 | fn) };
+	return 0;
+}
+
+/* pci=BDF[,BDF...]: whole PCI functions for the partition's virtual bus. */
+static int plan_opt_pci(const char *val, void *dst, const char **why)
+{
+	struct part_config *pc = dst;
+	char one[16];
+
+	pc->pci_count = 0;
+	while (*val) {
+		const char *comma = strchr(val, ',');
+		size_t len = comma ? (size_t)(comma - val) : strlen(val);
+
+		*why = "expected functions like 0000:00:04.0 or 00:04.0, comma-separated";
+		if (len >= sizeof(one) || pc->pci_count == PLAN_MAX_PCI)
+			return -EINVAL;
+		memcpy(one, val, len);
+		one[len] = '\0';
+		if (plan_parse_bdf(one, &pc->pci[pc->pci_count]))
+			return -EINVAL;
+		pc->pci_count++;
+		val += len + (comma ? 1 : 0);
+		if (comma && !*val)
+			return -EINVAL;
+	}
+	return pc->pci_count ? 0 : -EINVAL;
+}
+
 static int plan_opt_mem(const char *val, void *dst, const char **why)
 {
 	u64 *mem = dst;
@@ -167,6 +234,7 @@ int plan_parse(const char *cmdline, u32 index, struct part_config *pc)
 		{ "name", plan_opt_name, pc->name, "partition name" },
 		{ "cpus", plan_opt_cpus, pc, "vCPU count or host CPU list" },
 		{ "mem", plan_opt_mem, &pc->mem, "RAM size" },
+		{ "pci", plan_opt_pci, pc, "PCI functions it owns" },
 	};
 	char tag[24], words[HV_CMDLINE_MAX];
 
@@ -286,6 +354,38 @@ static void plan_ram(struct part_config *pcs, u32 n, u64 ram)
 	}
 }
 
+static bool plan_same_bdf(const struct plan_bdf *a, const struct plan_bdf *b)
+{
+	return a->seg == b->seg && a->bus == b->bus && a->devfn == b->devfn;
+}
+
+/* Does an earlier partition (still ok), or this one itself, already have pc->pci[k]? */
+static bool plan_pci_taken(const struct part_config *pcs, u32 i, u32 k)
+{
+	for (u32 j = 0; j <= i; j++) {
+		u32 n = j == i ? k : pcs[j].pci_count;
+
+		for (u32 l = 0; (j == i || pcs[j].ok) && l < n; l++)
+			if (plan_same_bdf(&pcs[j].pci[l], &pcs[i].pci[k]))
+				return true;
+	}
+	return false;
+}
+
+/* A PCI function belongs to one partition: the first module line that names it. */
+static void plan_pci(struct part_config *pcs, u32 n)
+{
+	for (u32 i = 0; i < n; i++) {
+		for (u32 k = 0; pcs[i].ok && k < pcs[i].pci_count; k++) {
+			const struct plan_bdf *b = &pcs[i].pci[k];
+
+			if (plan_pci_taken(pcs, i, k))
+				plan_reject(&pcs[i], "PCI function %04x:%02x:%02x.%x given twice",
+					    b->seg, b->bus, b->devfn >> 3, b->devfn & 7);
+		}
+	}
+}
+
 u32 plan_assign(struct part_config *pcs, u32 n, const struct plan_machine *m)
 {
 	u64 usable = m->boot_cpu_fallback ? BIT(0) : (m->online_mask & ~BIT(0));
@@ -294,6 +394,7 @@ u32 plan_assign(struct part_config *pcs, u32 n, const struct plan_machine *m)
 
 	plan_check_names(pcs, n);
 	plan_ram(pcs, n, m->free_ram);
+	plan_pci(pcs, n);
 	for (u32 i = 0; i < n; i++)
 		if (pcs[i].ok && pcs[i].cpu_request)
 			plan_explicit_cpus(&pcs[i], usable, &used);

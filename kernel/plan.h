@@ -18,16 +18,27 @@
 /* The loader's page-table area maps at most this much RAM. */
 #define PLAN_MEM_MAX (((HV_GPA_PT_END - HV_GPA_PT_START) / PAGE_SIZE - 2) * GiB)
 
+#define PLAN_MAX_PCI 8 /* PCI functions per partition (its virtual bus holds 8) */
+
+/* A PCI function by segment, bus, device and function. */
+struct plan_bdf {
+	u16 seg;
+	u8 bus;
+	u8 devfn;
+};
+
 /* One partition as its module line asks for it, and what the plan gave it. */
 struct part_config {
 	char name[PLAN_NAME_MAX];
-	u32 cpu_count;             /* requested number of vCPUs */
-	u64 cpu_request;           /* cpus=@list: exactly these host CPUs; 0 for a count */
-	u64 mem;                   /* bytes */
-	char args[HV_CMDLINE_MAX]; /* the guest's command line (after "--") */
-	u32 module;                /* index of its GRUB module */
-	u64 cpu_mask;              /* host CPUs assigned by plan_assign() */
-	bool ok;                   /* false: rejected (a line said why); never started */
+	u32 cpu_count;                     /* requested number of vCPUs */
+	u64 cpu_request;                   /* cpus=@list: exactly these host CPUs; 0 for a count */
+	u64 mem;                           /* bytes */
+	char args[HV_CMDLINE_MAX];         /* the guest's command line (after "--") */
+	u32 module;                        /* index of its GRUB module */
+	struct plan_bdf pci[PLAN_MAX_PCI]; /* pci=: whole functions it owns */
+	u32 pci_count;
+	u64 cpu_mask; /* host CPUs assigned by plan_assign() */
+	bool ok;      /* false: rejected (a line said why); never started */
 };
 
 /* The machine as the plan sees it. */
@@ -47,7 +58,8 @@ int plan_parse(const char *cmdline, u32 index, struct part_config *pc);
 
 /*
  * Check the plan against the machine, in this order: unique names, RAM (in
- * module order, against what is free), then host CPUs: explicit lists first,
+ * module order, against what is free), PCI functions (none given twice), then
+ * host CPUs: explicit lists first,
  * then counts from the lowest free CPU. CPU 0 stays the hypervisor's unless
  * boot_cpu_fallback. Each impossible request rejects that partition only
  * (pc->ok = false, one line saying why); the rest keep theirs. Returns the
@@ -64,6 +76,9 @@ static inline u32 plan_cpu_count(u64 mask)
 		n++;
 	return n;
 }
+
+/* Parse "SSSS:BB:DD.F" or "BB:DD.F" (hex) into *b; 0 or -EINVAL. */
+int plan_parse_bdf(const char *s, struct plan_bdf *b);
 
 /* Format a CPU mask as "1-2,5" into buf. */
 void plan_format_cpus(u64 mask, char *buf, size_t len);

@@ -189,6 +189,74 @@ static int attack_pci(void)
 	return 0;
 }
 
+static u32 cfg32(volatile u8 *cfg, u32 off)
+{
+	return *(volatile u32 *)(cfg + off);
+}
+
+static void cfg32_set(volatile u8 *cfg, u32 off, u32 v)
+{
+	*(volatile u32 *)(cfg + off) = v;
+}
+
+/* EDU (QEMU's educational device, 1234:11e8): DMA from its buffer to host-physical `to`. */
+static void edu_dma(volatile u32 *mmio, u64 to)
+{
+	volatile u64 *r = (volatile u64 *)mmio;
+
+	r[0x80 / 8] = 0x40000; /* source: the device's own buffer */
+	r[0x88 / 8] = to;      /* destination */
+	r[0x90 / 8] = 64;      /* bytes */
+	r[0x98 / 8] = 3;       /* start, device to RAM */
+	delay_ms(300);
+	printf("dev: DMA to 0x%llx requested, command now 0x%llx\n", to, r[0x98 / 8]);
+}
+
+/*
+ * Use the functions the partition owns: find each on the virtual bus, size and
+ * map BAR 0, read its first register, check EDU's liveness register, then try
+ * what vPCI must refuse (move BAR 0, I/O and bus mastering) and, with dma=,
+ * make an EDU DMA to that host-physical address (bus mastering is off).
+ */
+static int attack_dev(void)
+{
+	volatile u8 *ecam = (volatile u8 *)boot_info->ecam_base;
+	u64 dma = 0;
+
+	arg_u64("dma", &dma);
+	if (map_identity(boot_info->ecam_base, 1 * MiB, true))
+		return 1;
+	printf("dev: %u function(s) in the boot information\n", boot_info->dev_count);
+	for (u32 i = 0; i < boot_info->dev_count; i++) {
+		u32 devfn = boot_info->devs[i].bdf & 0xff, bar0, size, after;
+		volatile u8 *cfg = ecam + (devfn << 12);
+		volatile u32 *mmio;
+		u64 base;
+
+		bar0 = cfg32(cfg, 0x10);
+		base = (bar0 & ~0xfULL) | ((bar0 & 6) == 4 ? (u64)cfg32(cfg, 0x14) << 32 : 0);
+		cfg32_set(cfg, 0x10, 0xffffffff);
+		size = ~(cfg32(cfg, 0x10) & ~0xfU) + 1;
+		cfg32_set(cfg, 0x10, bar0);
+		*(volatile u16 *)(cfg + 4) = 0x0002; /* memory decode on */
+		if (map_identity(base, size, true))
+			return 1;
+		mmio = (volatile u32 *)base;
+		mmio[1] = 0x12345678;
+		printf("dev: 00:%02x.%x %08x bar0 0x%llx size 0x%x reg0 0x%x live 0x%x\n",
+		       devfn >> 3, devfn & 7, cfg32(cfg, 0), base, size, mmio[0], mmio[1]);
+		cfg32_set(cfg, 0x10, 0xfee00000);
+		*(volatile u16 *)(cfg + 4) = 0x0007;
+		after = cfg32(cfg, 0x10);
+		printf("dev: after moving BAR 0 and enabling I/O and bus mastering: bar0 0x%x cmd 0x%x\n",
+		       after, *(volatile u16 *)(cfg + 4));
+		if (dma)
+			edu_dma(mmio, dma);
+	}
+	heartbeat_forever();
+	return 0;
+}
+
 /* --- probe: CPUID and MSRs as the partition sees them --- */
 
 static u32 probe_msr;
@@ -268,6 +336,7 @@ int main(void)
 		{ "flood", attack_flood }, { "ioport", attack_ioport },
 		{ "hcall", attack_hcall }, { "pattern", attack_pattern },
 		{ "probe", attack_probe }, { "pci", attack_pci },
+		{ "dev", attack_dev },
 	};
 	char mode[16] = "";
 	u64 delay = 0;

@@ -283,3 +283,43 @@ def test_partition_with_two_vcpus(machine):
     assert re.search(r"^duo: .* CPU 1-2, entry", log, re.M)
     assert re.search(r"^\[duo\] hello from duo: 16 MiB RAM, 2 vCPU\(s\)", log, re.M)
     assert_alive(m)
+
+
+def test_assigned_pci_function(machine):
+    # QEMU's edu device at 00:05.0 goes to p1: its registers work through the BAR the
+    # hypervisor mapped, its BAR cannot be moved, and without bus mastering (no IOMMU
+    # domain yet) its DMA into the hypervisor's image does not land. p2 sees an empty
+    # bus; functions that do not exist or are bridges keep their partitions from starting.
+    m = machine(cmdline="", files=FILES, smp=5, devices=["edu,addr=0x5"], modules=[
+        (ATTACK, "name=p1 cpus=@1 mem=8M pci=00:05.0 -- mode=dev delay=2500 dma=0x200000"),
+        (ATTACK, "name=p2 cpus=@2 mem=8M -- mode=pci"),
+        (HELLO, "name=nodev cpus=@3 mem=8M pci=00:09.0"),
+        (HELLO, "name=bridge cpus=@4 mem=8M pci=0000:00:1f.0"),
+    ])
+    m.wait_for(r"^hv: boot complete, 2 partition\(s\)$", timeout=60)
+    hv_image = m.read_phys(0x200000, 64)
+    log = m.serial()
+    bar = re.search(r"^p1: 0000:00:05\.0: BAR 0 (0x[0-9a-f]+)\+0x100000 at GPA 0xe0100000$", log,
+                    re.M)
+    assert bar, log[-3000:]
+    assert re.search(r"^p1: 0000:00:05\.0 1234:11e8 is its 00:01\.0; bus mastering off$", log, re.M)
+    assert re.search(r"^nodev: error: not started: PCI function 0000:00:09\.0: there is no such "
+                     r"function$", log, re.M)
+    assert re.search(r"^bridge: error: not started: PCI function 0000:00:1f\.0: it is a bridge",
+                     log, re.M)
+    m.wait_for(r"^\[p1\] dev: 00:01\.0 11e81234 bar0 0xe0100000 size 0x100000 reg0 0x10000ed "
+               r"live 0xedcba987$")
+    m.wait_for(r"^\[p1\] dev: after moving BAR 0 and enabling I/O and bus mastering: "
+               r"bar0 0xe0100000 cmd 0x2$")
+    m.wait_for(r"^\[p1\] dev: DMA to 0x200000 requested")
+    m.wait_for(r"^\[p2\] pci: 0 functions via 0xcf8, 0 via ECAM")
+    # From outside: the device's BAR is where the hypervisor put it, decoding, and the DMA
+    # target (the hypervisor's own image) is unchanged.
+    pci = m.hmp("info pci")
+    edu = pci[pci.index("1234:11e8"):]
+    assert re.search(r"BAR0: 32 bit memory at %s \[" % bar.group(1), edu[:400]), edu[:400]
+    assert m.read_phys(0x200000, 64) == hv_image
+    keeps_beating(m, "p1", 2)
+    keeps_beating(m, "p2", 2)
+    assert "FAILED" not in m.serial()
+    assert_alive(m)

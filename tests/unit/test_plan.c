@@ -217,6 +217,62 @@ static void test_boot_cpu_fallback(void **state)
 	assert_false(pc[1].ok);
 }
 
+static void test_bdf(void **state)
+{
+	static const char *const bad[] = {
+		"",           "0:4.0",    "00:04",         "00:04.8",       "00:20.0",
+		"0000:00:04", "00:04.0x", "0000-00:04.0",  "10000:00:04.0", "g0:04.0",
+		"00:04.-",    " 00:04.0", "0000:000:04.0",
+	};
+	struct plan_bdf b;
+
+	(void)state;
+	assert_int_equal(plan_parse_bdf("00:04.0", &b), 0);
+	assert_int_equal(b.seg, 0);
+	assert_int_equal(b.bus, 0);
+	assert_int_equal(b.devfn, 0x20);
+	assert_int_equal(plan_parse_bdf("abcd:Ff:1f.7", &b), 0);
+	assert_int_equal(b.seg, 0xabcd);
+	assert_int_equal(b.bus, 0xff);
+	assert_int_equal(b.devfn, 0xff);
+	for (size_t i = 0; i < ARRAY_SIZE(bad); i++)
+		if (plan_parse_bdf(bad[i], &b) == 0)
+			fail_msg("accepted \"%s\"", bad[i]);
+}
+
+static void test_pci_key(void **state)
+{
+	(void)state;
+	parse_ok(0, "name=a pci=00:04.0,0000:01:10.2");
+	assert_int_equal(pc[0].pci_count, 2);
+	assert_int_equal(pc[0].pci[1].bus, 1);
+	assert_int_equal(pc[0].pci[1].devfn, 0x82);
+	assert_int_equal(plan_parse("pci=", 1, &pc[1]), -EINVAL);
+	assert_int_equal(plan_parse("pci=00:04.0,", 1, &pc[1]), -EINVAL);
+	assert_int_equal(plan_parse("pci=00:04.0,,00:05.0", 1, &pc[1]), -EINVAL);
+	assert_int_equal(plan_parse("pci=00:01.0,00:02.0,00:03.0,00:04.0,00:05.0,00:06.0,00:07.0,"
+				    "00:08.0,00:09.0",
+				    1, &pc[1]),
+			 -EINVAL); /* nine */
+	log_has("expected functions like 0000:00:04.0");
+}
+
+static void test_pci_given_once(void **state)
+{
+	(void)state;
+	parse_ok(0, "name=a pci=00:04.0");
+	parse_ok(1, "name=b pci=00:05.0,0000:00:04.0");
+	parse_ok(2, "name=c pci=00:06.0,00:06.0");
+	parse_ok(3, "name=d pci=00:05.0");
+	assert_int_equal(plan_assign(pc, 4, &four_cpus), 2);
+	assert_true(pc[0].ok);
+	assert_false(pc[1].ok);
+	assert_false(pc[2].ok);
+	assert_true(pc[3].ok); /* b was refused, so 00:05.0 is free for d */
+	log_has("b: error: not started: PCI function 0000:00:04.0 given twice");
+	log_has("c: error: not started: PCI function 0000:00:06.0 given twice");
+}
+
 static void test_format_cpus(void **state)
 {
 	char buf[64];
@@ -247,6 +303,9 @@ int main(void)
 		cmocka_unit_test_setup(test_duplicate_names, setup),
 		cmocka_unit_test_setup(test_ram, setup),
 		cmocka_unit_test_setup(test_boot_cpu_fallback, setup),
+		cmocka_unit_test_setup(test_bdf, setup),
+		cmocka_unit_test_setup(test_pci_key, setup),
+		cmocka_unit_test_setup(test_pci_given_once, setup),
 		cmocka_unit_test_setup(test_format_cpus, setup),
 	};
 

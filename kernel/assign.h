@@ -1,0 +1,30 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * assign.h: PCI functions given to a partition (module key pci=): checked,
+ * their memory BARs mapped into the partition above its ECAM window, put on
+ * its virtual PCI bus, listed in its boot information. The SR-IOV work adds
+ * VFs the same way; bus mastering stays off until the IOMMU confines the
+ * function's DMA to the partition.
+ */
+#ifndef KERNEL_ASSIGN_H
+#define KERNEL_ASSIGN_H
+
+#include "kernel/hvabi.h"
+
+struct partition;
+
+/*
+ * Give p the functions its configuration names. Each must exist, be free,
+ * be an endpoint that is not an SR-IOV physical function, and have no memory
+ * BAR smaller than a page (it could not be mapped alone). Returns 0, or
+ * -errno after one line saying which function and why; then none is given.
+ */
+int assign_devices(struct partition *p);
+
+/* Give p's functions back (a partition that could not be built). */
+void assign_release(struct partition *p);
+
+/* Fill the boot information's device list from p's virtual bus. */
+void assign_boot_info(const struct partition *p, struct hv_boot_info *bi);
+
+#endif
