@@ -19,6 +19,50 @@
 #define ACPI_MAX_SCOPES    32 /* device scope entries per DRHD/RMRR/ATSR */
 #define ACPI_MAX_PATH      8  /* (device, function) hops in one scope */
 
+#define ACPI_TABLE_MAX     (1024 * 1024) /* longer than this: corrupt (QEMU's are < 10 KiB) */
+
+/* Root System Description Pointer (ACPI 5.2.5.3) */
+struct acpi_rsdp {
+	char sig[8];      /* "RSD PTR " */
+	u8 checksum;      /* the first 20 bytes sum to 0 */
+	char oem_id[6];
+	u8 revision;      /* 0: ACPI 1.0, RSDT only; 2+: XSDT and the fields below */
+	u32 rsdt_addr;
+	u32 length;       /* of the whole RSDP (36) */
+	u64 xsdt_addr;
+	u8 ext_checksum;  /* the whole RSDP sums to 0 */
+	u8 reserved[3];
+} __packed;
+_Static_assert(sizeof(struct acpi_rsdp) == 36, "RSDP");
+
+/* System Description Table header (ACPI 5.2.6), first in every table. */
+struct acpi_sdt_hdr {
+	char sig[4];
+	u32 length;       /* of the whole table, header included */
+	u8 revision;
+	u8 checksum;      /* the whole table sums to 0 */
+	char oem_id[6];
+	char oem_table_id[8];
+	u32 oem_revision;
+	u32 creator_id;
+	u32 creator_revision;
+} __packed;
+_Static_assert(sizeof(struct acpi_sdt_hdr) == 36, "SDT header");
+
+/* Generic Address Structure (ACPI 5.2.3.2) */
+struct acpi_gas {
+	u8 space_id;      /* ACPI_GAS_* */
+	u8 bit_width;
+	u8 bit_offset;
+	u8 access_size;
+	u64 address;
+} __packed;
+_Static_assert(sizeof(struct acpi_gas) == 12, "GAS");
+
+#define ACPI_GAS_MEMORY 0
+#define ACPI_GAS_IO     1
+#define ACPI_GAS_PCI    2 /* PCI configuration space: device, function, offset in address */
+
 /* MADT (ACPI 5.2.12) */
 struct acpi_cpu {
 	u32 apic_id;
@@ -129,7 +173,7 @@ struct acpi_fadt {
 	u32 pm_timer_port;  /* PM timer I/O port, 0 if none (or only MMIO) */
 	bool pm_timer_32bit; /* TMR_VAL_EXT */
 	u16 sci_irq;
-	u8 reset_space;     /* reset register: 0 memory, 1 I/O; only valid with reset_supported */
+	u8 reset_space;     /* reset register: ACPI_GAS_MEMORY, _IO or _PCI; valid with reset_supported */
 	u64 reset_addr;
 	u8 reset_value;
 	bool reset_supported;
@@ -137,7 +181,9 @@ struct acpi_fadt {
 
 /* HPET (IA-PC HPET spec 3.2.4) */
 struct acpi_hpet {
-	u64 base;
+	u64 base;         /* register block (1 KiB) */
+	u8 number;        /* HPET sequence number */
+	u16 min_tick;     /* minimum clock ticks for periodic mode */
 };
 
 /* Everything found; each have_* is false when the table is absent or was rejected. */
@@ -157,13 +203,18 @@ extern struct acpi_info acpi;
  * Find the RSDP from the boot information, walk the XSDT (RSDT without one)
  * and parse every table above into `acpi`. A corrupt table is rejected with
  * a log line and boot goes on without it. Prints one summary line per table.
+ * A table found in RAM (a firmware bug) is taken out of the frame pool.
+ * With acpi_dump=1 every table (and the RSDP) is printed in hex as
+ * "acpidump: <SIG> 0x<phys> <offset>: <bytes>" (tools/capture-fixtures).
+ * Runs after mm_init; allocates nothing.
  */
 void acpi_init(const struct boot_info *bi);
 
 /*
- * The parsers, pure functions over a copy of one table (header included), so
- * that host unit tests run them on captured blobs. Each returns 0, or
- * -EINVAL after logging why the table was rejected (out is then unusable).
+ * The parsers, pure functions over one table (header included) of len bytes,
+ * so that host unit tests run them on captured blobs. Each fills *out and
+ * prints the table's summary line and returns 0, or returns -EINVAL after
+ * logging why the table was rejected (out is then zeroed or partial: unusable).
  */
 int acpi_parse_madt(const void *tbl, size_t len, struct acpi_madt *out);
 int acpi_parse_mcfg(const void *tbl, size_t len, struct acpi_mcfg *out);
@@ -171,7 +222,28 @@ int acpi_parse_dmar(const void *tbl, size_t len, struct acpi_dmar *out);
 int acpi_parse_fadt(const void *tbl, size_t len, struct acpi_fadt *out);
 int acpi_parse_hpet(const void *tbl, size_t len, struct acpi_hpet *out);
 
-/* Validate a table header: signature, length within len, checksum. 0 or -EINVAL. */
+/*
+ * Validate a table: signature, header length within [36, len], checksum.
+ * 0, or -EINVAL after logging which table and why.
+ */
 int acpi_check_table(const void *tbl, size_t len, const char *sig);
+
+/*
+ * Validate an RSDP copy of len bytes: signature, checksum, and for revision 2+
+ * the length and extended checksum. Sets *root to the XSDT's address and *xsdt,
+ * or to the RSDT's when the RSDP is ACPI 1.0 (or its 2.0 part is unusable,
+ * with a warning). 0, or -EINVAL after logging why.
+ */
+int acpi_check_rsdp(const void *rsdp, size_t len, u64 *root, bool *xsdt);
+
+/*
+ * Entries of a root table already validated by acpi_check_table: returns how
+ * many; acpi_root_entry() gives the i-th table's physical address.
+ */
+unsigned int acpi_root_count(const void *tbl, bool xsdt);
+u64 acpi_root_entry(const void *tbl, bool xsdt, unsigned int i);
+
+/* "MADT" for "APIC", "FADT" for "FACP", else the signature itself (printable, NUL-ended). */
+void acpi_table_name(const char sig[4], char name[5]);
 
 #endif

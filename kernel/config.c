@@ -2,6 +2,7 @@
 /* config.c: the table of hypervisor command-line options. */
 #define LOG_TAG "config"
 #include "kernel/config.h"
+#include "kernel/crash.h"
 #include "kernel/printk.h"
 #include "kernel/string.h"
 
@@ -19,6 +20,14 @@ static int config_log(const char *val, void *dst, const char **why)
 	return -EINVAL;
 }
 
+static int config_crash(const char *val, void *dst, const char **why)
+{
+	if (crash_kind_ok(val))
+		return cmdline_string(val, dst, why);
+	*why = "expected " CRASH_KINDS;
+	return -EINVAL;
+}
+
 static const struct cmdline_opt hv_opts[] = {
 	{ "log", config_log, hv_config.log, "console log level" },
 	{ "exit_on_panic", cmdline_bool, &hv_config.exit_on_panic, "panic ends QEMU" },
@@ -26,6 +35,7 @@ static const struct cmdline_opt hv_opts[] = {
 	{ "exit_when_done", cmdline_bool, &hv_config.exit_when_done, "end QEMU when idle" },
 	{ "acpi_dump", cmdline_bool, &hv_config.acpi_dump, "hex-dump ACPI tables" },
 	{ "mbi_dump", cmdline_bool, &hv_config.mbi_dump, "hex-dump boot information" },
+	{ "crash", config_crash, hv_config.crash, "deliberate fault late in boot (test aid)" },
 };
 
 /* GRUB passes the kernel's path as the first word on some versions: skip a leading path. */

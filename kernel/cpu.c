@@ -2,6 +2,7 @@
 /* cpu.c: descriptor tables, per-CPU area and the feature probe. */
 #define LOG_TAG "cpu"
 #include "kernel/cpu.h"
+#include "kernel/format.h"
 #include "kernel/idt.h"
 #include "kernel/io.h"
 #include "kernel/mm.h"
@@ -12,7 +13,7 @@
 struct percpu cpus[MAX_CPUS];
 struct cpu_features cpu_features;
 
-#define IST_STACK_SIZE PAGE_SIZE
+#define IST_STACK_SIZE (8 * KiB) /* the panic report runs on it after a #DF */
 
 /* A 64-bit TSS descriptor spans two GDT slots (SDM Vol. 3A 8.2.3). */
 static void cpu_set_tss_desc(u64 *gdt, const struct tss *tss)
@@ -58,8 +59,11 @@ void cpu_init(u32 index, u32 apic_id)
 	c->gdt[2] = 0x00cf92000000ffffULL; /* data, DPL 0 */
 	cpu_set_tss_desc(&c->gdt[3], &c->tss);
 	for (int i = 0; i < 2; i++) {
+		char name[24];
+
+		snformat(name, sizeof(name), "cpu%u %s stack", index, i ? "NMI" : "#DF");
 		if (!c->ist_stacks[i])
-			c->ist_stacks[i] = page_alloc();
+			c->ist_stacks[i] = mm_stack_alloc(IST_STACK_SIZE, name); /* guard page below */
 		if (!c->ist_stacks[i])
 			panic("cpu%u: no memory for exception stacks", index);
 		c->tss.ist[i] = c->ist_stacks[i] + IST_STACK_SIZE; /* IST1 = #DF, IST2 = NMI */

@@ -2,9 +2,10 @@
 /* main.c: the boot CPU's path from the loader's hand-over to a running system. */
 #define LOG_TAG "hv"
 #include "drivers/uart.h"
-/*ACPI*/
+#include "kernel/acpi.h"
 #include "kernel/config.h"
 #include "kernel/cpu.h"
+#include "kernel/crash.h"
 #include "kernel/idt.h"
 #include "kernel/io.h"
 #include "kernel/mb2.h"
@@ -74,13 +75,15 @@ void kmain(u32 magic, u32 mbi_pa)
 	mm_init(&boot_info);
 	cpu_init(0, 0);
 	idt_use_ist();
-	/*acpi_init*/
+	acpi_init(&boot_info);
 	if (hv_config.selftest[0]) {
 		int failed = selftest_run(hv_config.selftest);
 
 		if (hv_config.exit_when_done)
 			hv_exit(failed ? EXIT_FAILURE : EXIT_OK);
 	}
+	if (hv_config.crash[0])
+		crash_run(hv_config.crash);
 	pr_info("boot complete, nothing to run yet\n");
 	if (hv_config.exit_when_done)
 		hv_exit(EXIT_OK);

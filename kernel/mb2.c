@@ -89,11 +89,17 @@ static int mb2_string(struct mb2_ctx *c, u32 start, char *dst, size_t dstlen)
 static int mb2_add_region(struct mb2_ctx *c, u64 base, u64 len, u32 type)
 {
 	struct boot_info *bi = c->bi;
+	struct mem_region *last = bi->mem_count ? &bi->mem[bi->mem_count - 1] : NULL;
 
 	if (len == 0)
 		return 0;
 	if (base + len < base)
 		return mb2_fail(c, "memory region wraps past 2^64");
+	/* EFI maps list many adjacent descriptors of one kind (OVMF: 132 for 512 MiB): merge. */
+	if (last && last->type == type && last->base + last->len == base) {
+		last->len += len;
+		return 0;
+	}
 	if (bi->mem_count == BOOT_MAX_REGIONS)
 		return mb2_fail(c, "too many memory regions");
 	bi->mem[bi->mem_count++] = (struct mem_region){ base, len, type };

@@ -19,12 +19,22 @@ static spinlock_t pool_lock = SPINLOCK_INIT;
 static struct pagetable hv_pt;
 static bool hv_pt_active;
 static u64 total_ram;
+static const struct boot_info *boot_map; /* the loader's memory map, for ioremap's checks */
 
-#define LOW_MEM_END (1 * MiB) /* BIOS data, option ROMs, the AP trampoline: never allocated */
+/* Unmapped pages under stacks, so that an overflow names the stack it ran off. */
+#define MM_MAX_GUARDS 160
+static struct mm_guard {
+	u64 va;
+	char name[24];
+} guards[MM_MAX_GUARDS];
+static unsigned int guard_count;
+static spinlock_t guard_lock = SPINLOCK_INIT;
+
+#define LOW_MEM_END  (1 * MiB) /* BIOS data, option ROMs, the AP trampoline: never allocated */
 #define BOOT_MAP_END (4 * GiB) /* what entry.asm identity-maps */
 
 static const char *const mem_type_names[] = {
-	[MEM_RAM] = "RAM", [MEM_RESERVED] = "reserved", [MEM_ACPI] = "ACPI",
+	[MEM_RAM] = "RAM",      [MEM_RESERVED] = "reserved", [MEM_ACPI] = "ACPI",
 	[MEM_NVS] = "ACPI NVS", [MEM_BAD] = "bad",
 };
 
@@ -80,6 +90,10 @@ void *kzalloc(size_t size)
 	static u8 *cur, *end;
 	void *p;
 
+	if (size > 1 * GiB) {
+		pr_err("kzalloc: %zu bytes is not a boot-time allocation\n", size);
+		return NULL;
+	}
 	size = ALIGN_UP(size, 16);
 	spin_lock(&lock);
 	if (size > (size_t)(end - cur)) {
@@ -101,8 +115,14 @@ void *kzalloc(size_t size)
 	return p;
 }
 
-u64 mm_total_ram(void) { return total_ram; }
-u64 mm_free_ram(void) { return pool.free_bytes; }
+u64 mm_total_ram(void)
+{
+	return total_ram;
+}
+u64 mm_free_ram(void)
+{
+	return pool.free_bytes;
+}
 
 static paddr_t mm_pt_alloc(void *ctx)
 {
@@ -134,8 +154,11 @@ static void mm_flush_tlb(void)
 static void mm_map(u64 va, u64 len, u32 perms)
 {
 	u64 start = ALIGN_DOWN(va, PAGE_SIZE), end = ALIGN_UP(va + len, PAGE_SIZE);
-	int r = pt_map(&hv_pt, start, start, end - start, perms);
+	int r;
 
+	if (!hv_pt.root)
+		panic("mem: mapping 0x%llx before mm_init", va);
+	r = pt_map(&hv_pt, start, start, end - start, perms);
 	if (r)
 		panic("mem: cannot map 0x%llx-0x%llx: error %d", start, end, r);
 	mm_flush_tlb();
@@ -145,9 +168,51 @@ void mm_unmap(u64 va, u64 len)
 {
 	u64 start = ALIGN_DOWN(va, PAGE_SIZE), end = ALIGN_UP(va + len, PAGE_SIZE);
 
-	if (pt_unmap(&hv_pt, start, end - start))
+	if (!hv_pt.root || pt_unmap(&hv_pt, start, end - start))
 		panic("mem: cannot unmap 0x%llx-0x%llx", start, end);
 	mm_flush_tlb();
+}
+
+/* Unmap the page at va and remember it as the guard of stack `name`. */
+static void mm_add_guard(u64 va, const char *name)
+{
+	mm_unmap(va, PAGE_SIZE);
+	spin_lock(&guard_lock);
+	if (guard_count < MM_MAX_GUARDS) {
+		guards[guard_count].va = va;
+		strlcpy(guards[guard_count].name, name, sizeof(guards[0].name));
+		/* The fault path reads without the lock: publish the entry before the count. */
+		__atomic_store_n(&guard_count, guard_count + 1, __ATOMIC_RELEASE);
+	}
+	spin_unlock(&guard_lock);
+}
+
+const char *mm_guard_name(u64 va)
+{
+	unsigned int n = __atomic_load_n(&guard_count, __ATOMIC_ACQUIRE);
+
+	for (unsigned i = 0; i < n && i < MM_MAX_GUARDS; i++)
+		if (va - guards[i].va < PAGE_SIZE)
+			return guards[i].name;
+	return NULL;
+}
+
+paddr_t mm_stack_alloc(u64 size, const char *name)
+{
+	paddr_t pa;
+
+	size = ALIGN_UP(size, PAGE_SIZE);
+	if (!hv_pt_active || size == 0 || size > 1 * MiB)
+		panic("mem: stack '%s' of %llu bytes requested %s", name, size,
+		      hv_pt_active ? "(bad size)" : "before mm_init");
+	pa = pool_alloc(size + PAGE_SIZE, PAGE_SIZE);
+	if (!pa) {
+		pr_err("out of memory allocating stack '%s' (%llu KiB)\n", name, size / KiB);
+		return 0;
+	}
+	memset(phys_to_virt(pa + PAGE_SIZE), 0, size);
+	mm_add_guard(pa, name);
+	return pa + PAGE_SIZE;
 }
 
 bool mm_mapped(u64 va)
@@ -166,13 +231,37 @@ static bool mm_range_ok(paddr_t pa, u64 len)
 	return len && pa + len > pa && pa + len <= BIT(46) && pa >= PAGE_SIZE;
 }
 
+/* Does the page-rounded [pa, pa + len) touch RAM or the hypervisor image? */
+static bool mm_overlaps_ram(paddr_t pa, u64 len)
+{
+	u64 start = ALIGN_DOWN(pa, PAGE_SIZE), end = ALIGN_UP(pa + len, PAGE_SIZE);
+	u64 img = virt_to_phys(__image_start), img_end = virt_to_phys(__image_end);
+
+	if (start < img_end && end > img)
+		return true;
+	for (unsigned i = 0; boot_map && i < boot_map->mem_count; i++) {
+		const struct mem_region *m = &boot_map->mem[i];
+
+		/* Overflow-safe form of start < base + len && end > base. */
+		if (m->type == MEM_RAM && end > m->base &&
+		    (start < m->base || start - m->base < m->len))
+			return true;
+	}
+	return false;
+}
+
 void *ioremap(paddr_t pa, u64 len)
 {
 	if (!mm_range_ok(pa, len)) {
 		pr_err("ioremap: bad range 0x%llx+0x%llx\n", pa, len);
 		return NULL;
 	}
-	mm_map(pa, len + (pa & (PAGE_SIZE - 1)), PT_RW | PT_UC);
+	/* Registers never live in RAM: mapping it uncached and writable would undo W^X. */
+	if (mm_overlaps_ram(pa, len)) {
+		pr_err("ioremap: 0x%llx+0x%llx overlaps RAM, refused\n", pa, len);
+		return NULL;
+	}
+	mm_map(pa, len, PT_RW | PT_UC);
 	return phys_to_virt(pa);
 }
 
@@ -202,6 +291,19 @@ static void mm_print_map(const struct boot_info *bi)
 	}
 }
 
+/* Take a range out of the pool; it always goes, a full table only costs free memory. */
+void mm_reserve(paddr_t base, u64 len, const char *what)
+{
+	int r;
+
+	spin_lock(&pool_lock);
+	r = pmem_reserve(&pool, base, len);
+	spin_unlock(&pool_lock);
+	if (r)
+		pr_warn("free-range table full reserving %s 0x%llx+0x%llx: some free RAM lost\n",
+			what, base, len);
+}
+
 /* Fill the pool with RAM, then carve out everything that is in use. */
 static void mm_build_pool(const struct boot_info *bi)
 {
@@ -217,32 +319,40 @@ static void mm_build_pool(const struct boot_info *bi)
 	/* Firmware regions can overlap RAM in buggy maps: a non-RAM region always wins. */
 	for (unsigned i = 0; i < bi->mem_count; i++)
 		if (bi->mem[i].type != MEM_RAM)
-			pmem_reserve(&pool, bi->mem[i].base, bi->mem[i].len);
-	pmem_reserve(&pool, 0, LOW_MEM_END);
-	pmem_reserve(&pool, virt_to_phys(__image_start), __image_end - __image_start);
-	pmem_reserve(&pool, bi->mbi_start, bi->mbi_end - bi->mbi_start);
+			mm_reserve(bi->mem[i].base, bi->mem[i].len, "firmware region");
+	mm_reserve(0, LOW_MEM_END, "low memory");
+	mm_reserve(virt_to_phys(__image_start),
+		   virt_to_phys(__image_end) - virt_to_phys(__image_start), "hypervisor image");
+	mm_reserve(bi->mbi_start, bi->mbi_end - bi->mbi_start, "boot information");
 	for (unsigned i = 0; i < bi->mod_count; i++)
-		pmem_reserve(&pool, bi->mods[i].start, bi->mods[i].end - bi->mods[i].start);
+		mm_reserve(bi->mods[i].start, bi->mods[i].end - bi->mods[i].start, "module");
 	if (pool.n == 0)
 		panic("mem: no usable RAM in the memory map");
+}
+
+/* One section of the image, between two linker symbols (linker.ld page-aligns them). */
+static void mm_map_section(const char *start, const char *end, u32 perms)
+{
+	mm_map(virt_to_phys(start), virt_to_phys(end) - virt_to_phys(start), perms);
 }
 
 /* The image W^X: text RX, rodata and symbols R, data RW; guard pages unmapped. */
 static void mm_map_image(void)
 {
-	mm_map((u64)(uintptr_t)__text_start, __text_end - __text_start, PT_R | PT_X);
-	mm_map((u64)(uintptr_t)__rodata_start, __rodata_end - __rodata_start, PT_R);
-	mm_map((u64)(uintptr_t)__data_start, __data_end - __data_start, PT_RW);
-	mm_map((u64)(uintptr_t)__ksyms_start, __ksyms_end - __ksyms_start, PT_R);
-	pt_unmap(&hv_pt, (u64)(uintptr_t)boot_stack_guard, PAGE_SIZE);
+	mm_map_section(__text_start, __text_end, PT_R | PT_X);
+	mm_map_section(__rodata_start, __rodata_end, PT_R);
+	mm_map_section(__data_start, __data_end, PT_RW);
+	mm_map_section(__ksyms_start, __ksyms_end, PT_R);
+	mm_add_guard((u64)(uintptr_t)boot_stack_guard, "boot stack");
 }
 
 void mm_init(const struct boot_info *bi)
 {
+	boot_map = bi;
 	pr_info("memory map (%s):\n", bi->mem_from_efi ? "EFI" : "BIOS e820");
 	mm_print_map(bi);
 	mm_build_pool(bi);
-	if (pt_init(&hv_pt, &pt_fmt_x86, &mm_pt_mem, 2))
+	if (pt_init(&hv_pt, &pt_fmt_x86_host, &mm_pt_mem, 2))
 		panic("mem: no memory for the hypervisor's page tables");
 	for (unsigned i = 0; i < bi->mem_count; i++) {
 		const struct mem_region *m = &bi->mem[i];

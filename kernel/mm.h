@@ -28,6 +28,14 @@ void page_free(paddr_t pa);
 paddr_t phys_alloc(u64 size, u64 align);
 int phys_free(paddr_t pa, u64 size);
 
+/*
+ * Take [base, base + len) out of the free pool for good (after mm_init: firmware
+ * data found in memory the map calls usable, such as ACPI tables in RAM). Pages
+ * already handed out cannot be taken back. If the pool's range table is full
+ * the range still goes and the loss of free memory is logged, naming `what`.
+ */
+void mm_reserve(paddr_t base, u64 len, const char *what);
+
 /* Zeroed boot-time memory that is never freed (device tables, partitions). NULL on OOM. */
 void *kzalloc(size_t size);
 
@@ -43,8 +51,25 @@ bool mm_mapped(u64 va);
 /* Remove a hypervisor mapping of whole pages (guard pages, freed memory). */
 void mm_unmap(u64 va, u64 len);
 
-static inline void *phys_to_virt(paddr_t pa) { return (void *)(uintptr_t)pa; }
-static inline paddr_t virt_to_phys(const void *va) { return (paddr_t)(uintptr_t)va; }
+static inline void *phys_to_virt(paddr_t pa)
+{
+	return (void *)(uintptr_t)pa;
+}
+static inline paddr_t virt_to_phys(const void *va)
+{
+	return (paddr_t)(uintptr_t)va;
+}
+
+/*
+ * A stack of `size` bytes (page-rounded) with an unmapped guard page below it,
+ * remembered under `name` for overflow reports. Returns the stack's lowest
+ * address (its top is that + size), or 0 when memory is exhausted. After
+ * mm_init; the stack is never freed.
+ */
+paddr_t mm_stack_alloc(u64 size, const char *name);
+
+/* The name of the stack whose guard page holds va, or NULL. */
+const char *mm_guard_name(u64 va);
 
 /* Total and free RAM in bytes. */
 u64 mm_total_ram(void);

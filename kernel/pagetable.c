@@ -3,6 +3,7 @@
 #include "kernel/pagetable.h"
 
 #define PTE_ADDR_MASK GENMASK(51, 12)
+#define PTE_PA_MAX    GENMASK(51, 0) /* 52-bit physical addresses */
 
 static u64 *pt_table(const struct pagetable *pt, paddr_t pa)
 {
@@ -48,8 +49,8 @@ static void pt_free_tree(struct pagetable *pt, paddr_t table, int level)
 }
 
 /*
- * Make *e (at `level`, covering `base`) point to a lower table, splitting a
- * large leaf into equal smaller ones. Returns the lower table or 0 (no memory).
+ * Make *e (an entry at `level`) point to a lower table, splitting a large leaf
+ * into 512 equal smaller ones first. Returns the lower table, or NULL (no memory).
  */
 static u64 *pt_descend(struct pagetable *pt, u64 *e, int level)
 {
@@ -74,11 +75,17 @@ static u64 *pt_descend(struct pagetable *pt, u64 *e, int level)
 	return t;
 }
 
-static void pt_set_leaf(struct pagetable *pt, u64 *e, int level, paddr_t pa, u32 perms)
+/*
+ * Replace *e with `val`, then free the table it pointed to, if any: the entry
+ * stops naming the old subtree before its pages go back to the pool.
+ */
+static void pt_replace(struct pagetable *pt, u64 *e, int level, u64 val)
 {
-	if (level > 1 && pt->fmt->present(*e) && !pt->fmt->is_leaf(*e, level))
-		pt_free_tree(pt, *e & PTE_ADDR_MASK, level - 1);
-	*e = pt->fmt->leaf(pa, perms, level);
+	u64 old = *e;
+
+	*e = val;
+	if (level > 1 && pt->fmt->present(old) && !pt->fmt->is_leaf(old, level))
+		pt_free_tree(pt, old & PTE_ADDR_MASK, level - 1);
 }
 
 /* Largest level whose page fits at va/pa within the remaining size. */
@@ -102,7 +109,8 @@ static int pt_map_one(struct pagetable *pt, u64 va, paddr_t pa, int leaf_level, 
 		if (!t)
 			return -ENOMEM;
 	}
-	pt_set_leaf(pt, &t[pt_index(va, leaf_level)], leaf_level, pa, perms);
+	pt_replace(pt, &t[pt_index(va, leaf_level)], leaf_level,
+		   pt->fmt->leaf(pa, perms, leaf_level));
 	return 0;
 }
 
@@ -112,10 +120,16 @@ static bool pt_args_ok(u64 va, u64 size)
 	       va + size - 1 >= va && va + size - 1 < BIT(48);
 }
 
+/* Every format can express R, RW, RX and RWX; nothing without R. */
+static bool pt_perms_ok(u32 perms)
+{
+	return (perms & PT_R) && !(perms & ~(PT_RWX | PT_UC));
+}
+
 int pt_map(struct pagetable *pt, u64 va, paddr_t pa, u64 size, u32 perms)
 {
-	if (!pt_args_ok(va, size) || !IS_ALIGNED(pa, PAGE_SIZE) || pa + size - 1 < pa ||
-	    pa + size - 1 > PTE_ADDR_MASK)
+	if (!pt->root || !pt_args_ok(va, size) || !IS_ALIGNED(pa, PAGE_SIZE) ||
+	    pa + size - 1 < pa || pa + size - 1 > PTE_PA_MAX || !pt_perms_ok(perms))
 		return -EINVAL;
 	while (size) {
 		int level = pt_fit_level(pt, va, pa, size);
@@ -152,8 +166,7 @@ static int pt_unmap_level(struct pagetable *pt, u64 *t, int level, u64 va, u64 e
 			continue;
 		}
 		if (IS_ALIGNED(va, sz) && next - va == sz) {
-			pt_set_leaf(pt, e, level, 0, 0);
-			*e = 0;
+			pt_replace(pt, e, level, 0);
 		} else {
 			u64 *lower = pt_descend(pt, e, level);
 
@@ -161,10 +174,8 @@ static int pt_unmap_level(struct pagetable *pt, u64 *t, int level, u64 va, u64 e
 				return -ENOMEM;
 			if (pt_unmap_level(pt, lower, level - 1, va, next))
 				return -ENOMEM;
-			if (pt_table_empty(pt, lower)) {
-				pt_free_tree(pt, *e & PTE_ADDR_MASK, level - 1);
-				*e = 0;
-			}
+			if (pt_table_empty(pt, lower))
+				pt_replace(pt, e, level, 0);
 		}
 		va = next;
 	}
@@ -173,17 +184,18 @@ static int pt_unmap_level(struct pagetable *pt, u64 *t, int level, u64 va, u64 e
 
 int pt_unmap(struct pagetable *pt, u64 va, u64 size)
 {
-	if (!pt_args_ok(va, size))
+	if (!pt->root || !pt_args_ok(va, size))
 		return -EINVAL;
 	return pt_unmap_level(pt, pt_table(pt, pt->root), PT_LEVELS, va, va + size);
 }
 
 int pt_walk(const struct pagetable *pt, u64 va, paddr_t *pa, u32 *perms, int *level)
 {
-	const u64 *t = pt_table(pt, pt->root);
+	const u64 *t;
 
-	if (va >= BIT(48))
+	if (!pt->root || va >= BIT(48))
 		return -ENOENT;
+	t = pt_table(pt, pt->root);
 	for (int l = PT_LEVELS; l >= 1; l--) {
 		u64 e = t[pt_index(va, l)];
 
@@ -218,15 +230,19 @@ void pt_destroy(struct pagetable *pt)
 #define X86_PS  BIT(7)  /* page size: leaf at level 2 or 3 */
 #define X86_NX  BIT(63) /* no execute */
 
-static u64 x86_table(paddr_t pa) { return pa | X86_P | X86_RW | X86_US; }
+/* NPT walks guest accesses as user accesses: U/S at every level (APM Vol. 2 15.25.5). */
+static u64 x86_table(paddr_t pa)
+{
+	return pa | X86_P | X86_RW | X86_US;
+}
 
-static u64 x86_leaf(paddr_t pa, u32 perms, int level)
+static u64 x86_leaf_common(paddr_t pa, u32 perms, int level)
 {
 	u64 e;
 
 	if (!(perms & PT_RWX))
 		return 0;
-	e = pa | X86_P | X86_US | (level > 1 ? X86_PS : 0);
+	e = pa | X86_P | (level > 1 ? X86_PS : 0);
 	if (perms & PT_W)
 		e |= X86_RW;
 	if (!(perms & PT_X))
@@ -236,8 +252,21 @@ static u64 x86_leaf(paddr_t pa, u32 perms, int level)
 	return e;
 }
 
-static bool x86_present(u64 e) { return e & X86_P; }
-static bool x86_is_leaf(u64 e, int level) { return level == 1 || (e & X86_PS); }
+static u64 x86_leaf(paddr_t pa, u32 perms, int level)
+{
+	u64 e = x86_leaf_common(pa, perms, level);
+
+	return e ? e | X86_US : 0;
+}
+
+static bool x86_present(u64 e)
+{
+	return e & X86_P;
+}
+static bool x86_is_leaf(u64 e, int level)
+{
+	return level == 1 || (e & X86_PS);
+}
 
 static u32 x86_perms(u64 e)
 {
@@ -250,19 +279,41 @@ static u32 x86_perms(u64 e)
 }
 
 const struct pt_fmt pt_fmt_x86 = {
-	.name = "x86-64", .table = x86_table, .leaf = x86_leaf, .present = x86_present,
-	.is_leaf = x86_is_leaf, .perms = x86_perms,
+	.name = "x86-64",
+	.table = x86_table,
+	.leaf = x86_leaf,
+	.present = x86_present,
+	.is_leaf = x86_is_leaf,
+	.perms = x86_perms,
+};
+
+/* The hypervisor's own tables: supervisor-only, so that SMEP/SMAP could be turned on. */
+static u64 x86_host_table(paddr_t pa)
+{
+	return pa | X86_P | X86_RW;
+}
+
+const struct pt_fmt pt_fmt_x86_host = {
+	.name = "x86-64 host",
+	.table = x86_host_table,
+	.leaf = x86_leaf_common,
+	.present = x86_present,
+	.is_leaf = x86_is_leaf,
+	.perms = x86_perms,
 };
 
 /* --- EPT entries (SDM Vol. 3C 29.3.2, Table 29-6) --- */
-#define EPT_R      BIT(0)
-#define EPT_W      BIT(1)
-#define EPT_X      BIT(2)
-#define EPT_MT_UC  (0ULL << 3) /* memory type, leaves only */
-#define EPT_MT_WB  (6ULL << 3)
-#define EPT_LARGE  BIT(7)
+#define EPT_R     BIT(0)
+#define EPT_W     BIT(1)
+#define EPT_X     BIT(2)
+#define EPT_MT_UC (0ULL << 3) /* memory type, leaves only */
+#define EPT_MT_WB (6ULL << 3)
+#define EPT_LARGE BIT(7)
 
-static u64 ept_table(paddr_t pa) { return pa | EPT_R | EPT_W | EPT_X; }
+static u64 ept_table(paddr_t pa)
+{
+	return pa | EPT_R | EPT_W | EPT_X;
+}
 
 static u64 ept_leaf(paddr_t pa, u32 perms, int level)
 {
@@ -277,8 +328,14 @@ static u64 ept_leaf(paddr_t pa, u32 perms, int level)
 	return e;
 }
 
-static bool ept_present(u64 e) { return e & (EPT_R | EPT_W | EPT_X); }
-static bool ept_is_leaf(u64 e, int level) { return level == 1 || (e & EPT_LARGE); }
+static bool ept_present(u64 e)
+{
+	return e & (EPT_R | EPT_W | EPT_X);
+}
+static bool ept_is_leaf(u64 e, int level)
+{
+	return level == 1 || (e & EPT_LARGE);
+}
 
 static u32 ept_perms(u64 e)
 {
@@ -292,16 +349,23 @@ static u32 ept_perms(u64 e)
 }
 
 const struct pt_fmt pt_fmt_ept = {
-	.name = "EPT", .table = ept_table, .leaf = ept_leaf, .present = ept_present,
-	.is_leaf = ept_is_leaf, .perms = ept_perms,
+	.name = "EPT",
+	.table = ept_table,
+	.leaf = ept_leaf,
+	.present = ept_present,
+	.is_leaf = ept_is_leaf,
+	.perms = ept_perms,
 };
 
 /* --- VT-d second-level entries (VT-d spec 9.8, Table 9-x "second-level paging entries") --- */
-#define VTD_SL_R   BIT(0)
-#define VTD_SL_W   BIT(1)
-#define VTD_SL_PS  BIT(7) /* page size: leaf at level 2 or 3 */
+#define VTD_SL_R  BIT(0)
+#define VTD_SL_W  BIT(1)
+#define VTD_SL_PS BIT(7) /* page size: leaf at level 2 or 3 */
 
-static u64 vtd_table(paddr_t pa) { return pa | VTD_SL_R | VTD_SL_W; }
+static u64 vtd_table(paddr_t pa)
+{
+	return pa | VTD_SL_R | VTD_SL_W;
+}
 
 static u64 vtd_leaf(paddr_t pa, u32 perms, int level)
 {
@@ -314,8 +378,14 @@ static u64 vtd_leaf(paddr_t pa, u32 perms, int level)
 	return e;
 }
 
-static bool vtd_present(u64 e) { return e & (VTD_SL_R | VTD_SL_W); }
-static bool vtd_is_leaf(u64 e, int level) { return level == 1 || (e & VTD_SL_PS); }
+static bool vtd_present(u64 e)
+{
+	return e & (VTD_SL_R | VTD_SL_W);
+}
+static bool vtd_is_leaf(u64 e, int level)
+{
+	return level == 1 || (e & VTD_SL_PS);
+}
 
 static u32 vtd_perms(u64 e)
 {
@@ -323,6 +393,10 @@ static u32 vtd_perms(u64 e)
 }
 
 const struct pt_fmt pt_fmt_vtd = {
-	.name = "VT-d", .table = vtd_table, .leaf = vtd_leaf, .present = vtd_present,
-	.is_leaf = vtd_is_leaf, .perms = vtd_perms,
+	.name = "VT-d",
+	.table = vtd_table,
+	.leaf = vtd_leaf,
+	.present = vtd_present,
+	.is_leaf = vtd_is_leaf,
+	.perms = vtd_perms,
 };

@@ -13,7 +13,7 @@ void __noreturn panic(const char *fmt, ...) __printf(1, 2);
 /* Same, with the registers of an exception frame. */
 void __noreturn panic_frame(const struct irq_frame *f, const char *fmt, ...) __printf(2, 3);
 
-/* Print a frame-pointer backtrace starting at rbp, with symbol names. */
+/* Print a frame-pointer backtrace: rip (the current instruction), then the callers from rbp. */
 void backtrace(u64 rip, u64 rbp);
 
 /*
@@ -25,9 +25,9 @@ void __noreturn hv_exit(u8 code);
 /* Halt this CPU for good. */
 void __noreturn cpu_stop(void);
 
-#define EXIT_OK       0   /* QEMU status 1 */
-#define EXIT_FAILURE  1   /* QEMU status 3: a self-test failed */
-#define EXIT_PANIC    0x7f /* QEMU status 255 */
+#define EXIT_OK      0    /* QEMU status 1 */
+#define EXIT_FAILURE 1    /* QEMU status 3: a self-test failed */
+#define EXIT_PANIC   0x7f /* QEMU status 255 */
 
 /* Set from the command line: panic ends QEMU instead of halting. */
 extern bool exit_on_panic;
@@ -36,9 +36,9 @@ extern bool exit_on_panic;
 extern void (*panic_stop_others)(void);
 
 /* An internal invariant; failure is a hypervisor bug. Never for untrusted input. */
-#define assert(cond)                                                                  \
-	do {                                                                          \
-		if (unlikely(!(cond)))                                                \
+#define assert(cond)                                                                       \
+	do {                                                                               \
+		if (unlikely(!(cond)))                                                     \
 			panic("assertion failed: %s at %s:%d", #cond, __FILE__, __LINE__); \
 	} while (0)
 

@@ -21,10 +21,18 @@ struct pmem {
 
 void pmem_init(struct pmem *pm);
 
-/* Add [base, base + len) as free, trimmed inward to 4 KiB pages. 0 or -ENOSPC. */
+/*
+ * Add [base, base + len) as free, trimmed inward to 4 KiB pages. Parts that are
+ * already free are skipped (memory maps repeat and overlap). Returns 0, or
+ * -ENOSPC when the range table is full (the rest of the range is not added).
+ */
 int pmem_add(struct pmem *pm, paddr_t base, u64 len);
 
-/* Remove [base, base + len) (rounded outward to pages) from the free ranges. 0 or -ENOSPC. */
+/*
+ * Remove [base, base + len) (rounded outward to pages) from the free ranges.
+ * The range is always removed; -ENOSPC says that the table was full, so the
+ * free memory above the range in the same free range was dropped as well.
+ */
 int pmem_reserve(struct pmem *pm, paddr_t base, u64 len);
 
 /*

@@ -36,6 +36,16 @@ def run_unit():
     return passed, failed
 
 
+def run_lint():
+    """`make lint` (cppcheck + clang-format check) counts as one test."""
+    p = subprocess.run(["make", "-s", "lint"], cwd=ROOT, capture_output=True, text=True)
+    ok = p.returncode == 0
+    print("lint: make lint %s" % ("ok" if ok else "FAILED"))
+    if not ok:
+        sys.stdout.write(p.stdout[-6000:] + p.stderr[-6000:])
+    return (1, 0) if ok else (0, 1)
+
+
 def run_pytest(args):
     junit = os.path.join(BUILD, "pytest.xml")
     cmd = [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "-rfE",
@@ -64,8 +74,9 @@ def main():
     start = time.monotonic()
     args = sys.argv[1:]
     up, uf = run_unit()
+    lp, lf = run_lint()
     sp, sf = run_pytest(args)
-    passed, failed = up + sp, uf + sf
+    passed, failed = up + lp + sp, uf + lf + sf
     print("make test: %.0f s wall time" % (time.monotonic() - start))
     print("%d passed, %d failed" % (passed, failed))
     return 1 if failed else 0

@@ -116,6 +116,8 @@ class Machine:
         return a + self.extra
 
     def start(self):
+        if self.proc is not None:
+            return self  # already running: `with machine(...)` must not start a second QEMU
         iso = make_iso(self.workdir, self.cmdline, self.modules, self.files)
         args = self.qemu_args(iso)
         with open(os.path.join(self.workdir, "qemu.cmd"), "w") as f:

@@ -48,6 +48,22 @@ u32 ratelimit_check(struct ratelimit *rl)
 	return rl->seen <= rl->burst ? 1 : 0;
 }
 
+/* Same format as kernel/printk.c's: tools/capture-fixtures parses it. */
+void print_hex(const char *prefix, const void *buf, size_t len)
+{
+	const unsigned char *p = buf;
+
+	for (size_t off = 0; off < len; off += 16) {
+		char line[16 * 3 + 1];
+		size_t n = len - off < 16 ? len - off : 16;
+
+		for (size_t i = 0; i < n; i++)
+			snprintf(line + i * 3, 4, "%02x ", p[off + i]);
+		line[n * 3 - 1] = '\0';
+		printk(LOG_ERR, "%s %06zx: %s\n", prefix, off, line);
+	}
+}
+
 const char *test_log(void)
 {
 	return log_buf;
