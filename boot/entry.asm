@@ -176,7 +176,7 @@ align 4096
 boot_pml4: resb 4096
 boot_pdpt: resb 4096
 boot_pd:   resb 4 * 4096
-global boot_stack_guard, boot_stack_top
+global boot_pml4, boot_stack_guard, boot_stack_top
 boot_stack_guard: resb 4096        ; left unmapped by the final page tables
 boot_stack: resb 16384
 boot_stack_top:

@@ -1,1 +1,1 @@
-hv-asm-y += boot/entry.asm boot/isr.asm
+hv-asm-y += boot/entry.asm boot/isr.asm boot/trampoline.asm

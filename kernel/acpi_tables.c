@@ -206,16 +206,24 @@ static const u8 madt_min_len[] = {
 
 struct madt_ctx {
 	struct acpi_madt *out;
-	unsigned int dropped; /* entries beyond our arrays */
+	unsigned int dropped;    /* entries beyond our arrays */
+	bool online_capable_bit; /* MADT revision 5+ (ACPI 6.3) defines Online Capable */
 };
 
 static void madt_add_cpu(struct madt_ctx *c, u32 apic_id, u32 uid, u32 flags, bool x2)
 {
 	struct acpi_madt *m = c->out;
 	struct acpi_cpu *cpu;
+	bool enabled = flags & MADT_CPU_ENABLED;
+	/*
+	 * Not enabled: hot-pluggable when Online Capable says so (MADT revision
+	 * 5+, ACPI 6.3) or, in older tables, which have no such bit, always: that
+	 * is how firmware lists possible but absent CPUs (QEMU's -smp maxcpus=),
+	 * and how Linux reads them. Otherwise the processor is unusable (5.2.12.2).
+	 */
+	bool hotplug = !enabled && (!c->online_capable_bit || (flags & MADT_CPU_ONLINE_CAPABLE));
 
-	/* Neither enabled nor online capable: the processor is unusable (ACPI 5.2.12.2). */
-	if (!(flags & (MADT_CPU_ENABLED | MADT_CPU_ONLINE_CAPABLE)))
+	if (!enabled && !hotplug)
 		return;
 	for (unsigned int i = 0; i < m->cpu_count; i++) {
 		if (m->cpus[i].apic_id == apic_id) {
@@ -231,8 +239,8 @@ static void madt_add_cpu(struct madt_ctx *c, u32 apic_id, u32 uid, u32 flags, bo
 	cpu = &m->cpus[m->cpu_count++];
 	cpu->apic_id = apic_id;
 	cpu->uid = uid;
-	cpu->enabled = flags & MADT_CPU_ENABLED;
-	cpu->online_capable = !cpu->enabled && (flags & MADT_CPU_ONLINE_CAPABLE);
+	cpu->enabled = enabled;
+	cpu->online_capable = hotplug;
 	cpu->x2apic_entry = x2;
 }
 
@@ -330,6 +338,7 @@ int acpi_parse_madt(const void *tbl, size_t len, struct acpi_madt *out)
 		return acpi_reject("MADT", "length %u is shorter than its fixed fields", end);
 	out->lapic_addr = h->lapic_addr;
 	out->pcat_compat = h->flags & MADT_PCAT_COMPAT;
+	c.online_capable_bit = h->hdr.revision >= 5;
 	for (off = sizeof(*h); off < end; off += p[off + 1]) {
 		if (end - off < 2)
 			return acpi_reject("MADT", "structure header at offset 0x%x is cut off",

@@ -6,7 +6,7 @@
 #include "kernel/printk.h"
 #include "kernel/string.h"
 
-struct hv_config hv_config = { .log = "info" };
+struct hv_config hv_config = { .log = "info", .timer_ref = "auto" };
 
 static int config_log(const char *val, void *dst, const char **why)
 {
@@ -17,6 +17,18 @@ static int config_log(const char *val, void *dst, const char **why)
 			return cmdline_string(val, dst, why);
 	}
 	*why = "expected err, warn, info or debug";
+	return -EINVAL;
+}
+
+static int config_timer_ref(const char *val, void *dst, const char **why)
+{
+	static const char *const refs[] = { "auto", "pm", "hpet", "pit" };
+
+	for (size_t i = 0; i < ARRAY_SIZE(refs); i++) {
+		if (!strcmp(val, refs[i]))
+			return cmdline_string(val, dst, why);
+	}
+	*why = "expected auto, pm, hpet or pit";
 	return -EINVAL;
 }
 
@@ -35,6 +47,7 @@ static const struct cmdline_opt hv_opts[] = {
 	{ "exit_when_done", cmdline_bool, &hv_config.exit_when_done, "end QEMU when idle" },
 	{ "acpi_dump", cmdline_bool, &hv_config.acpi_dump, "hex-dump ACPI tables" },
 	{ "mbi_dump", cmdline_bool, &hv_config.mbi_dump, "hex-dump boot information" },
+	{ "timer_ref", config_timer_ref, hv_config.timer_ref, "TSC calibration reference" },
 	{ "crash", config_crash, hv_config.crash, "deliberate fault late in boot (test aid)" },
 };
 

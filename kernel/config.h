@@ -12,6 +12,7 @@ struct hv_config {
 	bool exit_when_done;            /* exit_when_done=1: end QEMU once nothing is left to run */
 	bool acpi_dump;                 /* acpi_dump=1: hex-dump every ACPI table (fixture capture) */
 	bool mbi_dump;                  /* mbi_dump=1: hex-dump the multiboot2 information */
+	char timer_ref[CMDLINE_VAL_MAX]; /* timer_ref=auto|pm|hpet|pit: TSC calibration reference */
 	char crash[CMDLINE_VAL_MAX];    /* crash=ud|pf|...: a deliberate fault late in boot (tests) */
 };
 

@@ -27,7 +27,7 @@ extern const u64 isr_stubs[256];
 static struct idt_gate idt[256] __aligned(16);
 static irq_handler_t handlers[256];
 static bool idt_built;
-void (*irq_eoi_hook)(void);
+void (*irq_eoi_hook)(u64 vector);
 
 static const char *const exc_names[32] = {
 	"divide error (#DE)",
@@ -186,5 +186,5 @@ void idt_dispatch(struct irq_frame *f)
 			pr_warn("spurious interrupt on vector %llu\n", f->vector);
 	}
 	if (f->vector >= 32 && irq_eoi_hook)
-		irq_eoi_hook();
+		irq_eoi_hook(f->vector);
 }

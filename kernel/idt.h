@@ -39,6 +39,6 @@ void idt_dispatch(struct irq_frame *f);
 void idt_dump_frame(const struct irq_frame *f);
 
 /* Hook run by idt_dispatch for vectors >= 32 after their handler (the APIC EOI). */
-extern void (*irq_eoi_hook)(void);
+extern void (*irq_eoi_hook)(u64 vector);
 
 #endif

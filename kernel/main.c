@@ -3,6 +3,7 @@
 #define LOG_TAG "hv"
 #include "drivers/uart.h"
 #include "kernel/acpi.h"
+#include "kernel/apic.h"
 #include "kernel/config.h"
 #include "kernel/cpu.h"
 #include "kernel/crash.h"
@@ -13,7 +14,9 @@
 #include "kernel/panic.h"
 #include "kernel/printk.h"
 #include "kernel/selftest.h"
+#include "kernel/smp.h"
 #include "kernel/string.h"
+#include "kernel/timer.h"
 
 #ifndef HV_VERSION
 #define HV_VERSION "unknown"
@@ -76,6 +79,10 @@ void kmain(u32 magic, u32 mbi_pa)
 	cpu_init(0, 0);
 	idt_use_ist();
 	acpi_init(&boot_info);
+	apic_init();
+	timer_init();
+	smp_init(&boot_info);
+	irq_enable(); /* every interrupt source is the hypervisor's own from here on */
 	if (hv_config.selftest[0]) {
 		int failed = selftest_run(hv_config.selftest);
 

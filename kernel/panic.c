@@ -124,6 +124,7 @@ static bool panic_enter(void)
 	me = panic_cpu_id();
 	if (__atomic_fetch_add(&panicking, 1, __ATOMIC_SEQ_CST) == 0) {
 		__atomic_store_n(&owner, me + 1, __ATOMIC_RELEASE);
+		console_bust_lock();
 		return true;
 	}
 	if (__atomic_load_n(&owner, __ATOMIC_ACQUIRE) == me + 1) {

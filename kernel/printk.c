@@ -8,6 +8,12 @@
 static struct console *consoles;
 static enum log_level log_level = LOG_INFO;
 static spinlock_t log_lock = SPINLOCK_INIT;
+static volatile bool console_busted;
+
+void console_bust_lock(void)
+{
+	console_busted = true;
+}
 
 void console_register(struct console *con)
 {
@@ -32,6 +38,12 @@ int vprintk(enum log_level level, const char *fmt, va_list ap)
 	len = vsnformat(buf, sizeof(buf), fmt, ap);
 	n = (size_t)len < sizeof(buf) ? (size_t)len : sizeof(buf) - 1;
 	flags = irq_save();
+	if (console_busted) { /* panic: the lock may be held by a stopped CPU, or by us */
+		for (struct console *c = consoles; c; c = c->next)
+			c->write(buf, n);
+		irq_restore(flags);
+		return len;
+	}
 	spin_lock(&log_lock);
 	for (struct console *c = consoles; c; c = c->next)
 		c->write(buf, n);

@@ -18,6 +18,12 @@ struct console {
 void console_register(struct console *con);
 void log_set_level(enum log_level level);
 
+/*
+ * From now on print without the console lock: called once by the panicking
+ * CPU, since the lock may be held by a CPU the panic stops, or by itself.
+ */
+void console_bust_lock(void);
+
 /* Print one message at a level; returns the number of characters formatted. */
 int printk(enum log_level level, const char *fmt, ...) __printf(2, 3);
 int vprintk(enum log_level level, const char *fmt, va_list ap);

@@ -414,7 +414,8 @@ static void test_madt_x2apic(void **state)
 	put32(e[2] + 4, 301);
 	put32(e[2] + 8, 2); /* online capable, not enabled */
 	put32(e[3] + 4, 302);
-	put32(e[3] + 8, 0); /* unusable */
+	put32(e[3] + 8, 0); /* unusable (revision 5 defines Online Capable) */
+	t[8] = 5;
 	x = append(t, len, e, sizeof(e), &n);
 	assert_int_equal(acpi_parse_madt(x, n, &m), 0);
 	assert_int_equal(m.cpu_count, 6);
@@ -501,9 +502,40 @@ static void test_madt_no_usable_cpu(void **state)
 	(void)state;
 	for (int i = 0; i < 4; i++)
 		t[MADT_FIRST + i * 8 + 4] = 0; /* flags: neither enabled nor online capable */
+	t[8] = 5; /* revision 5 (ACPI 6.3): such entries are unusable */
 	fix_checksum(t);
 	assert_int_equal(acpi_parse_madt(t, len, &m), -EINVAL);
 	assert_true(test_log_has("MADT: lists no usable processor; table ignored"));
+	free(t);
+}
+
+/*
+ * Before revision 5 there is no Online Capable bit: a disabled entry is a
+ * possible CPU that is absent now (QEMU's -smp 2,maxcpus=4), kept as hot-pluggable.
+ */
+static void test_madt_disabled_before_rev5_is_hotplug(void **state)
+{
+	static struct acpi_madt m;
+	size_t len;
+	unsigned char *t = load("q35-seabios", "APIC.bin", &len);
+
+	(void)state;
+	assert_int_equal(t[8], 3); /* QEMU's MADT revision */
+	t[MADT_FIRST + 2 * 8 + 4] = 0;
+	t[MADT_FIRST + 3 * 8 + 4] = 0;
+	fix_checksum(t);
+	assert_int_equal(acpi_parse_madt(t, len, &m), 0);
+	assert_int_equal(m.cpu_count, 4);
+	assert_true(m.cpus[1].enabled);
+	assert_false(m.cpus[2].enabled);
+	assert_true(m.cpus[2].online_capable);
+	assert_true(m.cpus[3].online_capable);
+	assert_true(test_log_has(
+		"MADT: 2 CPUs, 1 IOAPIC, 5 overrides, local APIC at 0xfee00000, 2 more hot-pluggable"));
+	t[8] = 5; /* the same entries in an ACPI 6.3 table: unusable, dropped */
+	fix_checksum(t);
+	assert_int_equal(acpi_parse_madt(t, len, &m), 0);
+	assert_int_equal(m.cpu_count, 2);
 	free(t);
 }
 
@@ -1375,6 +1407,7 @@ int main(void)
 		cmocka_unit_test_setup(test_madt_lapic_override, setup),
 		cmocka_unit_test_setup(test_madt_too_many_entries, setup),
 		cmocka_unit_test_setup(test_madt_no_usable_cpu, setup),
+		cmocka_unit_test_setup(test_madt_disabled_before_rev5_is_hotplug, setup),
 		cmocka_unit_test_setup(test_mcfg_q35, setup),
 		cmocka_unit_test_setup(test_mcfg_bad_entries, setup),
 		cmocka_unit_test_setup(test_mcfg_truncated_and_tail, setup),
