@@ -17,6 +17,7 @@
 #include "kernel/smp.h"
 #include "kernel/string.h"
 #include "kernel/timer.h"
+#include "pci/pci.h"
 
 #ifndef HV_VERSION
 #define HV_VERSION "unknown"
@@ -83,6 +84,7 @@ void kmain(u32 magic, u32 mbi_pa)
 	timer_init();
 	smp_init(&boot_info);
 	irq_enable(); /* every interrupt source is the hypervisor's own from here on */
+	pci_init(&boot_info);
 	if (hv_config.selftest[0]) {
 		int failed = selftest_run(hv_config.selftest);
 
