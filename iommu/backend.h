@@ -10,8 +10,8 @@
 #include "kernel/pagetable.h"
 
 #define IOMMU_MAX_DOMAINS  64
-#define IOMMU_MAX_GRANTS   8   /* RAM ranges of one partition */
-#define IOMMU_MAX_DOM_DEVS 32  /* functions in one domain */
+#define IOMMU_MAX_GRANTS   8  /* RAM ranges of one partition */
+#define IOMMU_MAX_DOM_DEVS 32 /* functions in one domain */
 
 struct iommu_grant {
 	paddr_t base;
@@ -26,10 +26,10 @@ struct iommu_dev_ref {
 struct iommu_domain {
 	bool live;
 	enum iommu_dom_kind kind;
-	u16 id;                 /* hardware domain ID, the same on every unit */
+	u16 id; /* hardware domain ID, the same on every unit */
 	char name[16];
-	struct pagetable pt;    /* second-level tables, kernel/pagetable.c */
-	struct pt_mem mem;      /* tables from the IOMMU arena; frees deferred until flushed */
+	struct pagetable pt; /* second-level tables, kernel/pagetable.c */
+	struct pt_mem mem;   /* tables from the IOMMU arena; frees deferred until flushed */
 	struct iommu_grant grants[IOMMU_MAX_GRANTS];
 	unsigned int grant_count;
 	struct iommu_dev_ref devs[IOMMU_MAX_DOM_DEVS];
@@ -39,10 +39,10 @@ struct iommu_domain {
 
 /* What the hardware allows, filled in by the backend's probe. */
 struct iommu_caps {
-	int max_leaf_level;  /* 1 = 4 KiB only, 2 = 2 MiB, 3 = 1 GiB pages */
-	u32 max_domains;     /* domain IDs 1 .. max_domains - 1 are usable */
-	u64 iova_limit;      /* exclusive */
-	u64 hpa_limit;       /* exclusive: what DMA can address */
+	int max_leaf_level; /* 1 = 4 KiB only, 2 = 2 MiB, 3 = 1 GiB pages */
+	u32 max_domains;    /* domain IDs 1 .. max_domains - 1 are usable */
+	u64 iova_limit;     /* exclusive */
+	u64 hpa_limit;      /* exclusive: what DMA can address */
 	bool intr_remap;
 };
 
@@ -58,6 +58,8 @@ struct iommu_ops {
 	int (*detach)(struct iommu_domain *dom, u16 seg, u16 rid);
 	int (*ir_alloc)(u16 seg, u16 rid, u32 dest, u8 vector, struct msi_msg *msg);
 	int (*ir_free)(u16 seg, u16 rid, int handle);
+	/* Stop signalling faults (they stay recorded) or signal them again. */
+	void (*fault_events)(bool on);
 };
 
 /*
@@ -96,6 +98,9 @@ int iommu_map_reserved(struct iommu_domain *dom, paddr_t base, u64 size);
 
 /* Count a fault against its requester ID and the domain holding it (fault handler). */
 void iommu_count_fault(u16 seg, u16 rid);
+
+/* Count faults the hardware could not record (primary fault overflow). */
+void iommu_count_overflow(void);
 
 /* The domain a requester ID is attached to, or NULL. */
 struct iommu_domain *iommu_dom_of(u16 seg, u16 rid);

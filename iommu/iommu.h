@@ -82,7 +82,8 @@ int dom_destroy(struct iommu_domain *dom);
 int dom_grant(struct iommu_domain *dom, paddr_t hpa, u64 size);
 
 /*
- * Map [iova, iova + size) to [hpa, hpa + size) with IOMMU_READ/WRITE perms,
+ * Map [iova, iova + size) to [hpa, hpa + size) with IOMMU_READ or IOMMU_RW
+ * (the shared table builder has no write-only mappings),
  * using 2 MiB / 1 GiB pages where the hardware and alignment allow, then
  * invalidate what the hardware needs (caching mode). All three must be 4 KiB
  * aligned. Returns 0, -EINVAL (bad range), -EPERM (memory the domain may not
@@ -129,5 +130,11 @@ int ir_free_rid(u16 seg, u16 rid, int handle);
 
 /* DMA and interrupt faults recorded for one requester ID since boot. */
 u64 iommu_fault_count(u16 seg, u16 rid);
+
+/* Times the hardware ran out of fault records and dropped faults since boot. */
+u64 iommu_faults_lost(void);
+
+/* Tests: hold fault events back (faults stay recorded), then let them through. */
+void iommu_fault_events(bool on);
 
 #endif
