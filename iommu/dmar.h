@@ -19,7 +19,7 @@ typedef int (*dmar_bridge_fn)(u16 seg, u8 bus, u8 devfn, u8 *secondary, u8 *subo
 struct dmar_target {
 	u8 bus;
 	u8 devfn;
-	bool bridge;  /* scope type 2: everything on buses first_bus..last_bus too */
+	bool bridge; /* scope type 2: everything on buses first_bus..last_bus too */
 	u8 first_bus;
 	u8 last_bus;
 };

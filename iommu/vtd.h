@@ -13,6 +13,7 @@
 #include "kernel/types.h"
 
 /* --- Registers (VT-d spec 10.4) --- */
+/* clang-format off */
 #define VTD_VER_REG        0x000 /* Version */
 #define VTD_CAP_REG        0x008 /* Capability (10.4.2) */
 #define  VTD_CAP_ND        GENMASK(2, 0)   /* Number of domains: 2^(4 + 2 * ND) */
@@ -72,7 +73,9 @@
 #define VTD_IRTA_REG       0x0b8 /* Interrupt Remapping Table Address (10.4.29) */
 #define  VTD_IRTA_EIME     BIT(11)         /* Extended Interrupt Mode Enable */
 #define  VTD_IRTA_S        GENMASK(3, 0)   /* 2^(S + 1) entries */
+/* clang-format on */
 /* IOTLB registers at ECAP.IRO * 16 (10.4.8) */
+/* clang-format off */
 #define VTD_IVA_OFF        0x0 /* Invalidate Address: ADDR 63:12, IH 6, AM 5:0 */
 #define VTD_IOTLB_OFF      0x8 /* IOTLB Invalidate */
 #define  VTD_IOTLB_IVT     BIT(63)         /* Invalidate IOTLB */
@@ -80,8 +83,9 @@
 #define  VTD_IOTLB_DR      BIT(49)
 #define  VTD_IOTLB_DW      BIT(48)
 #define  VTD_IOTLB_DID     GENMASK(47, 32)
+/* clang-format on */
 
-#define VTD_REG_SPAN       0x1000 /* one page holds every register but maybe the fault records */
+#define VTD_REG_SPAN 0x1000 /* one page holds every register but maybe the fault records */
 
 /* Domains a unit supports: 2^(4 + 2 * ND) (10.4.2) */
 static inline u32 vtd_cap_domains(u64 cap)
@@ -119,13 +123,13 @@ struct vtd_context_entry {
 } __packed;
 _Static_assert(sizeof(struct vtd_context_entry) == 16, "VT-d context entry (9.3)");
 
-#define VTD_CE_P        BIT(0)
-#define VTD_CE_FPD      BIT(1)          /* Fault Processing Disable: never set, faults are logged */
-#define VTD_CE_TT       GENMASK(3, 2)   /* Translation Type: 0 = second-level tables only */
-#define VTD_CE_SLPTPTR  GENMASK(63, 12) /* Second Level Page Translation Pointer */
-#define VTD_CE_AW       GENMASK(2, 0)   /* hi: Address Width, 2 = 48-bit 4-level */
-#define VTD_CE_DID      GENMASK(23, 8)  /* hi: Domain Identifier */
-#define VTD_AW_48       2
+#define VTD_CE_P       BIT(0)
+#define VTD_CE_FPD     BIT(1)          /* Fault Processing Disable: never set, faults are logged */
+#define VTD_CE_TT      GENMASK(3, 2)   /* Translation Type: 0 = second-level tables only */
+#define VTD_CE_SLPTPTR GENMASK(63, 12) /* Second Level Page Translation Pointer */
+#define VTD_CE_AW      GENMASK(2, 0)   /* hi: Address Width, 2 = 48-bit 4-level */
+#define VTD_CE_DID     GENMASK(23, 8)  /* hi: Domain Identifier */
+#define VTD_AW_48      2
 
 static inline struct vtd_context_entry vtd_context_entry(paddr_t sl_root, u16 did)
 {
@@ -147,6 +151,7 @@ struct vtd_irte {
 } __packed;
 _Static_assert(sizeof(struct vtd_irte) == 16, "VT-d IRTE (9.10)");
 
+/* clang-format off */
 #define VTD_IRTE_P     BIT(0)
 #define VTD_IRTE_FPD   BIT(1)
 #define VTD_IRTE_DM    BIT(2)          /* Destination Mode: 0 physical */
@@ -160,6 +165,7 @@ _Static_assert(sizeof(struct vtd_irte) == 16, "VT-d IRTE (9.10)");
 #define  VTD_SVT_NONE  0
 #define  VTD_SVT_RID   1               /* requester ID must equal SID (under the SQ mask) */
 #define  VTD_SVT_BUS   2               /* requester bus within SID's bus range */
+/* clang-format on */
 
 /*
  * A present entry sending `vector`, fixed and edge, to one CPU in physical
@@ -198,6 +204,7 @@ struct vtd_qi_desc {
 } __packed;
 _Static_assert(sizeof(struct vtd_qi_desc) == 16, "VT-d invalidation descriptor (6.5.2)");
 
+/* clang-format off */
 #define VTD_QI_TYPE        GENMASK(3, 0)
 #define  VTD_QI_CC         1 /* context-cache (6.5.2.1) */
 #define  VTD_QI_IOTLB      2 /* IOTLB (6.5.2.3) */
@@ -224,6 +231,7 @@ _Static_assert(sizeof(struct vtd_qi_desc) == 16, "VT-d invalidation descriptor (
 #define VTD_QI_WAIT_FN     BIT(6)          /* fence */
 #define VTD_QI_WAIT_DATA   GENMASK(63, 32)
 #define VTD_QI_WAIT_ADDR   GENMASK(63, 2)  /* hi: dword-aligned status address */
+/* clang-format on */
 
 static inline struct vtd_qi_desc vtd_qi_cc_global(void)
 {
@@ -291,23 +299,23 @@ static inline unsigned int vtd_psi_am(u64 iova, u64 size)
 }
 
 /* --- Fault Recording Register (10.4.14), 128 bits at CAP.FRO * 16 + 16 * i --- */
-#define VTD_FRCD_FI        GENMASK(63, 12) /* lo: Fault Info: page address */
-#define VTD_FRCD_IR_INDEX  GENMASK(63, 48) /* lo: interrupt index, for reasons 0x20.. */
-#define VTD_FRCD_SID       GENMASK(15, 0)  /* hi: Source Identifier */
-#define VTD_FRCD_FR        GENMASK(39, 32) /* hi: Fault Reason */
-#define VTD_FRCD_T         BIT(62)         /* hi: Type: 1 read, 0 write */
-#define VTD_FRCD_F         BIT(63)         /* hi: Fault (RW1C) */
+#define VTD_FRCD_FI       GENMASK(63, 12) /* lo: Fault Info: page address */
+#define VTD_FRCD_IR_INDEX GENMASK(63, 48) /* lo: interrupt index, for reasons 0x20.. */
+#define VTD_FRCD_SID      GENMASK(15, 0)  /* hi: Source Identifier */
+#define VTD_FRCD_FR       GENMASK(39, 32) /* hi: Fault Reason */
+#define VTD_FRCD_T        BIT(62)         /* hi: Type: 1 read, 0 write */
+#define VTD_FRCD_F        BIT(63)         /* hi: Fault (RW1C) */
 
 /* Fault reasons (VT-d spec appendix A) the log explains. */
-#define VTD_FR_IR_FIRST    0x20 /* 0x20 and above are interrupt-remapping faults */
+#define VTD_FR_IR_FIRST 0x20 /* 0x20 and above are interrupt-remapping faults */
 
 struct vtd_fault {
 	u16 sid;
 	u8 reason;
 	bool write;
-	bool intr;  /* an interrupt request (reason >= 0x20) */
-	u64 addr;   /* DMA: the faulting page address */
-	u16 index;  /* interrupt: the IRTE index */
+	bool intr; /* an interrupt request (reason >= 0x20) */
+	u64 addr;  /* DMA: the faulting page address */
+	u16 index; /* interrupt: the IRTE index */
 };
 
 static inline struct vtd_fault vtd_fault_decode(u64 lo, u64 hi)

@@ -23,9 +23,14 @@
  */
 static int fake_bridge(u16 seg, u8 bus, u8 devfn, u8 *sec, u8 *sub)
 {
-	static const struct { u16 seg; u16 rid; u8 sec, sub; } br[] = {
-		{ 0, RID(0, 0x1c, 0), 1, 3 }, { 0, RID(1, 0, 0), 2, 3 }, { 0, RID(2, 1, 0), 3, 3 },
-		{ 0, RID(0, 0x1d, 0), 0, 0 }, { 1, RID(0x80, 1, 0), 0x81, 0x81 },
+	static const struct {
+		u16 seg;
+		u16 rid;
+		u8 sec, sub;
+	} br[] = {
+		{ 0, RID(0, 0x1c, 0), 1, 3 },       { 0, RID(1, 0, 0), 2, 3 },
+		{ 0, RID(2, 1, 0), 3, 3 },          { 0, RID(0, 0x1d, 0), 0, 0 },
+		{ 1, RID(0x80, 1, 0), 0x81, 0x81 },
 	};
 
 	for (size_t i = 0; i < sizeof(br) / sizeof(br[0]); i++) {
@@ -65,13 +70,14 @@ static void add_drhd(u16 seg, bool all, struct acpi_scope s)
 
 static int setup(void **state)
 {
-	static const u8 gpu[][2] = { { 2, 0 } }, rp[][2] = { { 0x1c, 0 } }, ioapic[][2] = { { 0x1f, 0 } };
+	static const u8 gpu[][2] = { { 2, 0 } }, rp[][2] = { { 0x1c, 0 } },
+			ioapic[][2] = { { 0x1f, 0 } };
 	static const u8 seg1[][2] = { { 1, 0 }, { 0, 0 } };
 
 	(void)state;
 	memset(&dmar, 0, sizeof(dmar));
-	add_drhd(0, false, scope(ACPI_SCOPE_ENDPOINT, 0, 1, gpu));   /* unit 0: the GPU */
-	add_drhd(0, false, scope(ACPI_SCOPE_BRIDGE, 0, 1, rp));      /* unit 1: all below 00:1c.0 */
+	add_drhd(0, false, scope(ACPI_SCOPE_ENDPOINT, 0, 1, gpu)); /* unit 0: the GPU */
+	add_drhd(0, false, scope(ACPI_SCOPE_BRIDGE, 0, 1, rp));    /* unit 1: all below 00:1c.0 */
 	add_drhd(0, true, scope(ACPI_SCOPE_IOAPIC, 0xf0, 1, ioapic)); /* unit 2: the rest */
 	dmar.drhds[2].scopes[0].enum_id = 2;
 	add_drhd(1, false, scope(ACPI_SCOPE_ENDPOINT, 0x80, 2, seg1)); /* unit 3: 81:00.0 */
@@ -93,8 +99,9 @@ static void test_include_all(void **state)
 {
 	(void)state;
 	assert_int_equal(dmar_unit_of(&dmar, 0, RID(0, 0x1f, 0), fake_bridge), 2);
-	assert_int_equal(dmar_unit_of(&dmar, 0, RID(0, 2, 1), fake_bridge), 2);  /* not the GPU */
-	assert_int_equal(dmar_unit_of(&dmar, 0, RID(4, 0, 0), fake_bridge), 2);  /* bus 4: not below */
+	assert_int_equal(dmar_unit_of(&dmar, 0, RID(0, 2, 1), fake_bridge), 2); /* not the GPU */
+	assert_int_equal(dmar_unit_of(&dmar, 0, RID(4, 0, 0), fake_bridge),
+			 2); /* bus 4: not below */
 	assert_int_equal(dmar_unit_of(&dmar, 0, RID(0xff, 0, 0), fake_bridge), 2);
 	/* Listed first (a firmware bug), INCLUDE_PCI_ALL still loses to explicit scopes. */
 	dmar.drhds[3] = dmar.drhds[0];
@@ -133,13 +140,16 @@ static void test_path_through_switch(void **state)
 static void test_hostile_scopes_are_ignored(void **state)
 {
 	static const u8 bad_dev[][2] = { { 32, 0 } }, bad_fn[][2] = { { 1, 8 } };
-	static const u8 via_endpoint[][2] = { { 2, 0 }, { 0, 0 } };   /* 00:02.0 is no bridge */
-	static const u8 loop[][2] = { { 0x1d, 0 }, { 0x1d, 0 } };       /* secondary bus <= own bus */
+	static const u8 via_endpoint[][2] = { { 2, 0 }, { 0, 0 } }; /* 00:02.0 is no bridge */
+	static const u8 loop[][2] = { { 0x1d, 0 }, { 0x1d, 0 } };   /* secondary bus <= own bus */
 	static const u8 ok[][2] = { { 0x1c, 0 } };
 	struct acpi_scope bad[] = {
-		scope(ACPI_SCOPE_ENDPOINT, 0, 1, bad_dev), scope(ACPI_SCOPE_ENDPOINT, 0, 1, bad_fn),
-		scope(ACPI_SCOPE_ENDPOINT, 0, 2, via_endpoint), scope(ACPI_SCOPE_ENDPOINT, 0, 2, loop),
-		scope(ACPI_SCOPE_ENDPOINT, 0, 0, ok), scope(ACPI_SCOPE_BRIDGE, 0, 1, via_endpoint),
+		scope(ACPI_SCOPE_ENDPOINT, 0, 1, bad_dev),
+		scope(ACPI_SCOPE_ENDPOINT, 0, 1, bad_fn),
+		scope(ACPI_SCOPE_ENDPOINT, 0, 2, via_endpoint),
+		scope(ACPI_SCOPE_ENDPOINT, 0, 2, loop),
+		scope(ACPI_SCOPE_ENDPOINT, 0, 0, ok),
+		scope(ACPI_SCOPE_BRIDGE, 0, 1, via_endpoint),
 		scope(ACPI_SCOPE_ENDPOINT, 0, 1, ok),
 	};
 	struct dmar_target t;
@@ -185,7 +195,8 @@ static void test_ioapic_sid(void **state)
 	assert_int_equal(rid, RID(0xf0, 0x1f, 0));
 	assert_int_equal(dmar_ioapic_sid(&dmar, 3, fake_bridge, &seg, &rid), -ENODEV);
 	/* An I/O APIC scope never makes a unit translate PCI DMA. */
-	assert_false(dmar_scopes_cover(dmar.drhds[2].scopes, 1, 0, RID(0xf0, 0x1f, 0), fake_bridge));
+	assert_false(
+		dmar_scopes_cover(dmar.drhds[2].scopes, 1, 0, RID(0xf0, 0x1f, 0), fake_bridge));
 }
 
 int main(void)

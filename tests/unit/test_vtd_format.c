@@ -19,10 +19,10 @@ static void test_root_entry(void **state)
 	struct vtd_root_entry re = vtd_root_entry(0x12345000);
 
 	(void)state;
-	assert_int_equal(BITS(re.lo, 0, 0), 1);              /* P */
-	assert_int_equal(BITS(re.lo, 11, 1), 0);             /* reserved */
-	assert_int_equal(re.lo & ~0xfffULL, 0x12345000);     /* CTP 63:12 */
-	assert_int_equal(re.hi, 0);                          /* reserved in legacy mode */
+	assert_int_equal(BITS(re.lo, 0, 0), 1);          /* P */
+	assert_int_equal(BITS(re.lo, 11, 1), 0);         /* reserved */
+	assert_int_equal(re.lo & ~0xfffULL, 0x12345000); /* CTP 63:12 */
+	assert_int_equal(re.hi, 0);                      /* reserved in legacy mode */
 }
 
 static void test_context_entry(void **state)
@@ -37,8 +37,8 @@ static void test_context_entry(void **state)
 	assert_int_equal(ce.lo & ~0xfffULL, 0xabcdef000ULL); /* SLPTPTR */
 	assert_int_equal(BITS(ce.hi, 2, 0), 2);              /* AW: 48-bit, 4-level */
 	assert_int_equal(BITS(ce.hi, 7, 3), 0);
-	assert_int_equal(BITS(ce.hi, 23, 8), 0x1234);        /* DID */
-	assert_int_equal(BITS(ce.hi, 63, 24), 0);            /* reserved (QEMU checks) */
+	assert_int_equal(BITS(ce.hi, 23, 8), 0x1234); /* DID */
+	assert_int_equal(BITS(ce.hi, 63, 24), 0);     /* reserved (QEMU checks) */
 	assert_int_equal(vtd_context_did(&ce), 0x1234);
 }
 
@@ -47,22 +47,22 @@ static void test_irte_xapic(void **state)
 	struct vtd_irte e = vtd_irte_remapped(0x03, 0x41, 0x0118, false);
 
 	(void)state;
-	assert_int_equal(BITS(e.lo, 0, 0), 1);               /* P */
-	assert_int_equal(BITS(e.lo, 1, 1), 0);               /* FPD */
-	assert_int_equal(BITS(e.lo, 2, 2), 0);               /* DM: physical */
-	assert_int_equal(BITS(e.lo, 3, 3), 0);               /* RH */
-	assert_int_equal(BITS(e.lo, 4, 4), 0);               /* TM: edge */
-	assert_int_equal(BITS(e.lo, 7, 5), 0);               /* DLM: fixed */
-	assert_int_equal(BITS(e.lo, 14, 12), 0);             /* reserved */
-	assert_int_equal(BITS(e.lo, 15, 15), 0);             /* IM: remapped, not posted */
-	assert_int_equal(BITS(e.lo, 23, 16), 0x41);          /* vector */
-	assert_int_equal(BITS(e.lo, 31, 24), 0);             /* reserved */
-	assert_int_equal(BITS(e.lo, 63, 32), 0x0300);        /* xAPIC ID in DST 15:8 */
+	assert_int_equal(BITS(e.lo, 0, 0), 1);        /* P */
+	assert_int_equal(BITS(e.lo, 1, 1), 0);        /* FPD */
+	assert_int_equal(BITS(e.lo, 2, 2), 0);        /* DM: physical */
+	assert_int_equal(BITS(e.lo, 3, 3), 0);        /* RH */
+	assert_int_equal(BITS(e.lo, 4, 4), 0);        /* TM: edge */
+	assert_int_equal(BITS(e.lo, 7, 5), 0);        /* DLM: fixed */
+	assert_int_equal(BITS(e.lo, 14, 12), 0);      /* reserved */
+	assert_int_equal(BITS(e.lo, 15, 15), 0);      /* IM: remapped, not posted */
+	assert_int_equal(BITS(e.lo, 23, 16), 0x41);   /* vector */
+	assert_int_equal(BITS(e.lo, 31, 24), 0);      /* reserved */
+	assert_int_equal(BITS(e.lo, 63, 32), 0x0300); /* xAPIC ID in DST 15:8 */
 	/* Source validation: only requests from 01:03.0 may use this entry. */
-	assert_int_equal(BITS(e.hi, 15, 0), 0x0118);         /* SID */
-	assert_int_equal(BITS(e.hi, 17, 16), 0);             /* SQ: all 16 bits compared */
-	assert_int_equal(BITS(e.hi, 19, 18), 1);             /* SVT: verify the requester ID */
-	assert_int_equal(BITS(e.hi, 63, 20), 0);             /* reserved */
+	assert_int_equal(BITS(e.hi, 15, 0), 0x0118); /* SID */
+	assert_int_equal(BITS(e.hi, 17, 16), 0);     /* SQ: all 16 bits compared */
+	assert_int_equal(BITS(e.hi, 19, 18), 1);     /* SVT: verify the requester ID */
+	assert_int_equal(BITS(e.hi, 63, 20), 0);     /* reserved */
 }
 
 static void test_irte_x2apic(void **state)
@@ -70,7 +70,7 @@ static void test_irte_x2apic(void **state)
 	struct vtd_irte e = vtd_irte_remapped(0x12345, 0xfe, 0xff07, true);
 
 	(void)state;
-	assert_int_equal(BITS(e.lo, 63, 32), 0x12345);       /* 32-bit x2APIC ID */
+	assert_int_equal(BITS(e.lo, 63, 32), 0x12345); /* 32-bit x2APIC ID */
 	assert_int_equal(BITS(e.lo, 23, 16), 0xfe);
 	assert_int_equal(BITS(e.hi, 15, 0), 0xff07);
 	assert_int_equal(BITS(e.hi, 19, 18), VTD_SVT_RID);
@@ -85,10 +85,10 @@ static void test_remappable_msi(void **state)
 
 	(void)state;
 	assert_int_equal(BITS(m.addr, 31, 20), 0xfee);
-	assert_int_equal(BITS(m.addr, 19, 5), 5);            /* handle[14:0] */
-	assert_int_equal(BITS(m.addr, 4, 4), 1);             /* remappable format */
-	assert_int_equal(BITS(m.addr, 3, 3), 1);             /* SHV: data is the sub-handle */
-	assert_int_equal(BITS(m.addr, 2, 2), 0);             /* handle[15] */
+	assert_int_equal(BITS(m.addr, 19, 5), 5); /* handle[14:0] */
+	assert_int_equal(BITS(m.addr, 4, 4), 1);  /* remappable format */
+	assert_int_equal(BITS(m.addr, 3, 3), 1);  /* SHV: data is the sub-handle */
+	assert_int_equal(BITS(m.addr, 2, 2), 0);  /* handle[15] */
 	assert_int_equal(BITS(m.addr, 63, 32), 0);
 	assert_int_equal(m.data, 0);
 	m = vtd_ir_msi(0x8001);
@@ -101,15 +101,15 @@ static void test_qi_context_cache(void **state)
 	struct vtd_qi_desc d = vtd_qi_cc_global();
 
 	(void)state;
-	assert_int_equal(BITS(d.lo, 3, 0), 1);               /* type */
-	assert_int_equal(BITS(d.lo, 5, 4), 1);               /* global */
+	assert_int_equal(BITS(d.lo, 3, 0), 1); /* type */
+	assert_int_equal(BITS(d.lo, 5, 4), 1); /* global */
 	assert_int_equal(d.hi, 0);
 	d = vtd_qi_cc_device(7, 0x0310);
-	assert_int_equal(BITS(d.lo, 5, 4), 3);               /* device-selective */
-	assert_int_equal(BITS(d.lo, 31, 16), 7);             /* DID */
-	assert_int_equal(BITS(d.lo, 47, 32), 0x0310);        /* SID */
-	assert_int_equal(BITS(d.lo, 49, 48), 0);             /* FM: no function mask */
-	assert_int_equal(d.lo & 0xfffc00000000ffc0ULL, 0);   /* reserved (QEMU's check) */
+	assert_int_equal(BITS(d.lo, 5, 4), 3);             /* device-selective */
+	assert_int_equal(BITS(d.lo, 31, 16), 7);           /* DID */
+	assert_int_equal(BITS(d.lo, 47, 32), 0x0310);      /* SID */
+	assert_int_equal(BITS(d.lo, 49, 48), 0);           /* FM: no function mask */
+	assert_int_equal(d.lo & 0xfffc00000000ffc0ULL, 0); /* reserved (QEMU's check) */
 	assert_int_equal(d.hi, 0);
 }
 
@@ -121,7 +121,7 @@ static void test_qi_iotlb(void **state)
 	(void)state;
 	assert_int_equal(BITS(d.lo, 3, 0), 2);
 	assert_int_equal(BITS(d.lo, 5, 4), 1);
-	assert_int_equal(BITS(d.lo, 7, 6), 3);               /* DR, DW */
+	assert_int_equal(BITS(d.lo, 7, 6), 3); /* DR, DW */
 	d = vtd_qi_iotlb_domain(0x22, 0);
 	assert_int_equal(BITS(d.lo, 5, 4), 2);
 	assert_int_equal(BITS(d.lo, 31, 16), 0x22);
@@ -129,10 +129,10 @@ static void test_qi_iotlb(void **state)
 	d = vtd_qi_iotlb_page(3, 0x7f200000, 9, drain);
 	assert_int_equal(BITS(d.lo, 5, 4), 3);
 	assert_int_equal(BITS(d.lo, 31, 16), 3);
-	assert_int_equal(BITS(d.hi, 5, 0), 9);               /* AM */
-	assert_int_equal(BITS(d.hi, 6, 6), 0);               /* IH: tables are freed, flush them */
+	assert_int_equal(BITS(d.hi, 5, 0), 9); /* AM */
+	assert_int_equal(BITS(d.hi, 6, 6), 0); /* IH: tables are freed, flush them */
 	assert_int_equal(d.hi & ~0xfffULL, 0x7f200000);
-	assert_int_equal(d.lo & 0xffffffff0000f100ULL, 0);   /* reserved (QEMU) */
+	assert_int_equal(d.lo & 0xffffffff0000f100ULL, 0); /* reserved (QEMU) */
 	assert_int_equal(d.hi & 0xf80ULL, 0);
 }
 
@@ -142,17 +142,17 @@ static void test_qi_iec_and_wait(void **state)
 
 	(void)state;
 	assert_int_equal(BITS(d.lo, 3, 0), 4);
-	assert_int_equal(BITS(d.lo, 4, 4), 0);               /* global */
+	assert_int_equal(BITS(d.lo, 4, 4), 0); /* global */
 	d = vtd_qi_iec_index(0x1ab);
-	assert_int_equal(BITS(d.lo, 4, 4), 1);               /* index-selective */
-	assert_int_equal(BITS(d.lo, 31, 27), 0);             /* IM: one entry */
+	assert_int_equal(BITS(d.lo, 4, 4), 1);   /* index-selective */
+	assert_int_equal(BITS(d.lo, 31, 27), 0); /* IM: one entry */
 	assert_int_equal(BITS(d.lo, 47, 32), 0x1ab);
 	d = vtd_qi_wait(0x5000, 0xdeadbeef);
 	assert_int_equal(BITS(d.lo, 3, 0), 5);
-	assert_int_equal(BITS(d.lo, 4, 4), 0);               /* IF: no interrupt */
-	assert_int_equal(BITS(d.lo, 5, 5), 1);               /* SW: status write */
+	assert_int_equal(BITS(d.lo, 4, 4), 0); /* IF: no interrupt */
+	assert_int_equal(BITS(d.lo, 5, 5), 1); /* SW: status write */
 	assert_int_equal(BITS(d.lo, 63, 32), 0xdeadbeef);
-	assert_int_equal(d.lo & 0xffffff80ULL, 0);           /* reserved (QEMU) */
+	assert_int_equal(d.lo & 0xffffff80ULL, 0); /* reserved (QEMU) */
 	assert_int_equal(d.hi, 0x5000);
 	assert_int_equal(d.hi & 3, 0);
 }
@@ -161,9 +161,9 @@ static void test_psi_mask(void **state)
 {
 	(void)state;
 	assert_int_equal(vtd_psi_am(0x1000, 0x1000), 0);
-	assert_int_equal(vtd_psi_am(0x1000, 0x2000), 2);      /* pages 1-2 need the 4-page block 0-3 */
+	assert_int_equal(vtd_psi_am(0x1000, 0x2000), 2); /* pages 1-2 need the 4-page block 0-3 */
 	assert_int_equal(vtd_psi_am(0x200000, 0x200000), 9);
-	assert_int_equal(vtd_psi_am(0x1ff000, 0x2000), 10);   /* straddles 2 MiB */
+	assert_int_equal(vtd_psi_am(0x1ff000, 0x2000), 10); /* straddles 2 MiB */
 	assert_int_equal(vtd_psi_am(0, 1ULL << 30), 18);
 	for (u64 iova = 0; iova < (1 << 24); iova += 0x3000) {
 		for (u64 size = 0x1000; size < (1 << 22); size = size * 3 + 0x1000) {
@@ -192,7 +192,7 @@ static void test_fault_decode(void **state)
 	assert_int_equal(f.addr, 0x7f000000ULL);
 	f = vtd_fault_decode(0x7f000123ULL, VTD_FRCD_F | VTD_FRCD_T | (6ULL << 32) | 0x0110);
 	assert_false(f.write);
-	assert_int_equal(f.addr, 0x7f000000ULL);             /* FI holds the page */
+	assert_int_equal(f.addr, 0x7f000000ULL); /* FI holds the page */
 	/* Interrupt faults carry the IRTE index in FI 63:48. */
 	f = vtd_fault_decode(0x0003000000000000ULL, VTD_FRCD_F | (0x26ULL << 32) | 0x0018);
 	assert_true(f.intr);
@@ -221,19 +221,21 @@ static void test_capabilities(void **state)
 	assert_int_equal(vtd_cap_leaf_level(0), 1);
 	assert_int_equal(vtd_cap_domains(0), 16);
 	/* GCMD writes keep these status bits, never the one-shot RTPS, FLS, WBFS, IRTPS. */
-	assert_int_equal(VTD_GSTS_ONE_SHOT & (VTD_GCMD_SRTP | VTD_GCMD_WBF | VTD_GCMD_SIRTP | BIT(29)), 0);
-	assert_int_equal(VTD_GSTS_ONE_SHOT & (VTD_GCMD_TE | VTD_GCMD_QIE | VTD_GCMD_IRE | VTD_GCMD_CFI),
+	assert_int_equal(
+		VTD_GSTS_ONE_SHOT & (VTD_GCMD_SRTP | VTD_GCMD_WBF | VTD_GCMD_SIRTP | BIT(29)), 0);
+	assert_int_equal(VTD_GSTS_ONE_SHOT &
+				 (VTD_GCMD_TE | VTD_GCMD_QIE | VTD_GCMD_IRE | VTD_GCMD_CFI),
 			 VTD_GCMD_TE | VTD_GCMD_QIE | VTD_GCMD_IRE | VTD_GCMD_CFI);
 }
 
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_root_entry),      cmocka_unit_test(test_context_entry),
-		cmocka_unit_test(test_irte_xapic),      cmocka_unit_test(test_irte_x2apic),
-		cmocka_unit_test(test_remappable_msi),  cmocka_unit_test(test_qi_context_cache),
-		cmocka_unit_test(test_qi_iotlb),        cmocka_unit_test(test_qi_iec_and_wait),
-		cmocka_unit_test(test_psi_mask),        cmocka_unit_test(test_fault_decode),
+		cmocka_unit_test(test_root_entry),     cmocka_unit_test(test_context_entry),
+		cmocka_unit_test(test_irte_xapic),     cmocka_unit_test(test_irte_x2apic),
+		cmocka_unit_test(test_remappable_msi), cmocka_unit_test(test_qi_context_cache),
+		cmocka_unit_test(test_qi_iotlb),       cmocka_unit_test(test_qi_iec_and_wait),
+		cmocka_unit_test(test_psi_mask),       cmocka_unit_test(test_fault_decode),
 		cmocka_unit_test(test_capabilities),
 	};
 
