@@ -6,7 +6,7 @@
 #include "kernel/printk.h"
 #include "kernel/string.h"
 
-struct hv_config hv_config = { .log = "info", .timer_ref = "auto" };
+struct hv_config hv_config = { .log = "info", .timer_ref = "auto", .vtd_qi = true };
 
 static int config_log(const char *val, void *dst, const char **why)
 {
@@ -184,6 +184,7 @@ static const struct cmdline_opt hv_opts[] = {
 	{ "pci", config_pci, &hv_config.pci_assign_busses, "assign-busses: renumber bridges" },
 	{ "timer_ref", config_timer_ref, hv_config.timer_ref, "TSC calibration reference" },
 	{ "crash", config_crash, hv_config.crash, "deliberate fault late in boot (test aid)" },
+	{ "vtd_qi", cmdline_bool, &hv_config.vtd_qi, "VT-d queued invalidation (test aid)" },
 };
 
 /* GRUB passes the kernel's path as the first word on some versions: skip a leading path. */

@@ -32,6 +32,7 @@ struct hv_config {
 	bool pci_assign_busses;         /* pci=assign-busses: renumber every PCI bridge */
 	char timer_ref[CMDLINE_VAL_MAX]; /* timer_ref=auto|pm|hpet|pit: TSC calibration reference */
 	char crash[CMDLINE_VAL_MAX];    /* crash=ud|pf|...: a deliberate fault late in boot (tests) */
+	bool vtd_qi;                    /* vtd_qi=0: VT-d register invalidation, no IR (test aid) */
 };
 
 extern struct hv_config hv_config;

@@ -2,6 +2,7 @@
 /* main.c: the boot CPU's path from the loader's hand-over to a running system. */
 #define LOG_TAG "hv"
 #include "drivers/uart.h"
+#include "iommu/iommu.h"
 #include "kernel/acpi.h"
 #include "kernel/apic.h"
 #include "kernel/config.h"
@@ -86,6 +87,7 @@ void kmain(u32 magic, u32 mbi_pa)
 	smp_init(&boot_info);
 	irq_enable(); /* every interrupt source is the hypervisor's own from here on */
 	pci_init(&boot_info);
+	iommu_init(); /* before anything a partition can reach exists */
 	if (hv_config.selftest[0]) {
 		int failed = selftest_run(hv_config.selftest);
 

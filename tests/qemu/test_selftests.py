@@ -16,10 +16,12 @@ import pytest
 import hvtest
 
 # The machine every self-test may use: IOMMU with interrupt remapping, an SR-IOV NIC,
-# the edu DMA device and 4 CPUs. A self-test needing something absent must SKIP.
+# two edu DMA devices (the first able to address 0xfee00000) and 4 CPUs. A self-test
+# needing something absent must SKIP.
 SELFTEST_MACHINE = dict(
     smp=4, mem="1G", iommu=True,
-    devices=["pcie-root-port,id=rp0,slot=1", "igb,bus=rp0,netdev=n0", "edu"],
+    devices=["pcie-root-port,id=rp0,slot=1", "igb,bus=rp0,netdev=n0",
+             "edu,dma_mask=0xffffffffffffffff", "edu"],
     extra=["-netdev", "user,id=n0"],
     timeout=240,
 )
