@@ -5,6 +5,7 @@
 #include "kernel/part.h"
 #include "kernel/printk.h"
 #include "kernel/string.h"
+#include "iommu/iommu.h"
 #include "pci/pci.h"
 
 static u32 assign_cfg_read(const void *dev, u16 off, u8 width)
@@ -77,6 +78,50 @@ static int assign_bars(struct partition *p, const struct pci_dev *d, struct vpci
 	return 0;
 }
 
+/* Map the partition's RAM into its domain at IOVA = GPA, leaving out the MSI window. */
+static int assign_dom_map(struct partition *p)
+{
+	u64 size = p->ram_size, end = IOMMU_MSI_WINDOW_END;
+	int r = dom_map(p->iommu, 0, p->ram_hpa, MIN(size, IOMMU_MSI_WINDOW_BASE), IOMMU_RW);
+
+	if (!r && size > end)
+		r = dom_map(p->iommu, end, p->ram_hpa + end, size - end, IOMMU_RW);
+	return r;
+}
+
+/*
+ * With DMA and interrupt remapping on, p's functions go into a domain of its
+ * own that reaches its RAM only, and may then master the bus. Without them a
+ * function is given MMIO-only: bus mastering stays refused, so it can neither
+ * DMA nor send an MSI anywhere. 0 or -errno.
+ */
+static int assign_domain(struct partition *p)
+{
+	if (!iommu_devices_assignable())
+		return 0;
+	p->iommu = dom_create(IOMMU_DOM_PARTITION, p->name);
+	if (!p->iommu)
+		return -ENOMEM;
+	if (dom_grant(p->iommu, p->ram_hpa, p->ram_size) || assign_dom_map(p))
+		return -ENOMEM;
+	return 0;
+}
+
+static void assign_log(struct partition *p, const struct pci_dev *d, int devfn)
+{
+	if (p->iommu)
+		part_info(p,
+			  PCI_FMT " %04x:%04x is its 00:%02x.%x; its DMA reaches the partition's "
+				  "RAM only (IOMMU domain %u)\n",
+			  PCI_ARG(d), d->vendor, d->device, devfn >> 3, devfn & 7,
+			  dom_id(p->iommu));
+	else
+		part_info(p,
+			  PCI_FMT
+			  " %04x:%04x is its 00:%02x.%x; bus mastering refused (no IOMMU)\n",
+			  PCI_ARG(d), d->vendor, d->device, devfn >> 3, devfn & 7);
+}
+
 static int assign_one(struct partition *p, struct pci_dev *d, u64 *next)
 {
 	struct vpci_func f = {
@@ -88,18 +133,21 @@ static int assign_one(struct partition *p, struct pci_dev *d, u64 *next)
 		.cap_msi = d->cap_msi,
 		.cap_msix = d->cap_msix,
 		.cap_pcie = d->cap_pcie,
-		.dma_allowed = false, /* until the IOMMU confines its DMA to this partition */
+		.dma_allowed = p->iommu != NULL,
 	};
-	int devfn;
+	int devfn = -ENOMEM;
 
-	if (assign_bars(p, d, &f, next))
-		return -ENOMEM;
-	devfn = vpci_add(&p->vpci, &f);
-	if (devfn < 0)
+	if (p->iommu && iommu_attach(p->iommu, d))
+		return -EBUSY;
+	if (assign_bars(p, d, &f, next) == 0)
+		devfn = vpci_add(&p->vpci, &f);
+	if (devfn < 0) {
+		if (p->iommu)
+			iommu_detach(p->iommu, d);
 		return devfn;
+	}
 	d->owner = p;
-	part_info(p, PCI_FMT " %04x:%04x is its 00:%02x.%x; bus mastering off\n", PCI_ARG(d),
-		  d->vendor, d->device, devfn >> 3, devfn & 7);
+	assign_log(p, d, devfn);
 	return 0;
 }
 
@@ -108,22 +156,32 @@ void assign_release(struct partition *p)
 	for (u32 i = 0; i < p->vpci.count; i++) {
 		struct pci_dev *d = (struct pci_dev *)p->vpci.devs[i].f.dev;
 
+		if (p->iommu)
+			iommu_detach(p->iommu, d);
 		d->owner = NULL;
 	}
 	p->vpci.count = 0;
+	if (p->iommu)
+		dom_destroy(p->iommu);
+	p->iommu = NULL;
 }
 
 int assign_devices(struct partition *p)
 {
 	u64 next = p->vpci.ecam_gpa + VPCI_ECAM_SIZE;
 
+	if (p->cfg.pci_count && assign_domain(p)) {
+		part_err(p, "not started: no IOMMU domain for its PCI functions\n");
+		assign_release(p);
+		return -ENOMEM;
+	}
 	for (u32 i = 0; i < p->cfg.pci_count; i++) {
 		const struct plan_bdf *b = &p->cfg.pci[i];
 		struct pci_dev *d = pci_find(b->seg, b->bus, b->devfn >> 3, b->devfn & 7);
 		const char *why = d ? assign_refusal(d) : "there is no such function";
 
 		if (!why && assign_one(p, d, &next))
-			why = "no memory to map it";
+			why = "it cannot join the partition's IOMMU domain, or no memory to map it";
 		if (why) {
 			part_err(p, "not started: PCI function %04x:%02x:%02x.%x: %s\n", b->seg,
 				 b->bus, b->devfn >> 3, b->devfn & 7, why);

@@ -2,9 +2,10 @@
 /*
  * assign.h: PCI functions given to a partition (module key pci=): checked,
  * their memory BARs mapped into the partition above its ECAM window, put on
- * its virtual PCI bus, listed in its boot information. The SR-IOV work adds
- * VFs the same way; bus mastering stays off until the IOMMU confines the
- * function's DMA to the partition.
+ * its virtual PCI bus, listed in its boot information. With DMA and interrupt
+ * remapping on, the partition's functions share an IOMMU domain mapping its
+ * RAM at IOVA = GPA and may master the bus; without, they are MMIO-only (bus
+ * mastering refused). The SR-IOV work adds VFs the same way.
  */
 #ifndef KERNEL_ASSIGN_H
 #define KERNEL_ASSIGN_H
@@ -15,9 +16,10 @@ struct partition;
 
 /*
  * Give p the functions its configuration names. Each must exist, be free,
- * be an endpoint that is not an SR-IOV physical function, and have no memory
- * BAR smaller than a page (it could not be mapped alone). Returns 0, or
- * -errno after one line saying which function and why; then none is given.
+ * be an endpoint that is not an SR-IOV physical function, have no memory BAR
+ * smaller than a page (it could not be mapped alone) and, with the IOMMU on,
+ * be able to join the partition's domain. Allocates that domain. Returns 0,
+ * or -errno after one line saying which function and why; then none is given.
  */
 int assign_devices(struct partition *p);
 

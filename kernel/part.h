@@ -16,6 +16,8 @@
 #include "kernel/vpci.h"
 #include "kernel/vuart.h"
 
+struct iommu_domain;
+
 enum part_state { PART_RUNNING = 0, PART_STOPPED = 1 };
 
 #define PART_MAX_MMIO 8
@@ -40,8 +42,9 @@ struct partition {
 	struct vcpu *vcpus[HV_MAX_VCPUS];
 	struct vuart uart;
 	spinlock_t uart_lock;
-	struct vpci vpci;    /* its virtual PCI bus (ports 0xcf8/0xcfc, ECAM window) */
-	spinlock_t dev_lock; /* the virtual devices other than the UART */
+	struct vpci vpci;           /* its virtual PCI bus (ports 0xcf8/0xcfc, ECAM window) */
+	struct iommu_domain *iommu; /* DMA of its PCI functions: IOVA = GPA, its RAM only */
+	spinlock_t dev_lock;        /* the virtual devices other than the UART */
 	struct part_mmio mmio[PART_MAX_MMIO];
 	u32 mmio_count;
 	int state;               /* enum part_state, changed atomically */

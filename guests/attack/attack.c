@@ -199,31 +199,51 @@ static void cfg32_set(volatile u8 *cfg, u32 off, u32 v)
 	*(volatile u32 *)(cfg + off) = v;
 }
 
-/* EDU (QEMU's educational device, 1234:11e8): DMA from its buffer to host-physical `to`. */
+#define EDU_BUF     0x40000  /* the device's buffer, in its DMA address space */
+#define DMA_SRC_GPA 0x300000 /* where the pattern starts out, in our RAM */
+
+static const char dma_pattern[32] = "edu DMA pattern 0123456789abcde";
+
+/* One EDU DMA (QEMU docs/specs/edu.rst): 32 bytes, dir 0 RAM to device, 2 device to RAM. */
+static void edu_dma_one(volatile u64 *r, u64 src, u64 dst, u64 dir)
+{
+	r[0x80 / 8] = src;
+	r[0x88 / 8] = dst;
+	r[0x90 / 8] = sizeof(dma_pattern);
+	r[0x98 / 8] = 1 | dir;
+	for (int i = 0; i < 100 && (r[0x98 / 8] & 1); i++)
+		delay_ms(10);
+}
+
+/* Copy the pattern into the device, then from the device to `to` (a bus address: our GPA). */
 static void edu_dma(volatile u32 *mmio, u64 to)
 {
 	volatile u64 *r = (volatile u64 *)mmio;
 
-	r[0x80 / 8] = 0x40000; /* source: the device's own buffer */
-	r[0x88 / 8] = to;      /* destination */
-	r[0x90 / 8] = 64;      /* bytes */
-	r[0x98 / 8] = 3;       /* start, device to RAM */
-	delay_ms(300);
-	printf("dev: DMA to 0x%llx requested, command now 0x%llx\n", to, r[0x98 / 8]);
+	memcpy((void *)DMA_SRC_GPA, dma_pattern, sizeof(dma_pattern));
+	edu_dma_one(r, DMA_SRC_GPA, EDU_BUF, 0);
+	edu_dma_one(r, EDU_BUF, to, 2);
+	printf("dev: DMA to 0x%llx done\n", to);
+	if (to + sizeof(dma_pattern) <= boot_info->ram_size)
+		printf("dev: own RAM at 0x%llx %s\n", to,
+		       memcmp((void *)to, dma_pattern, sizeof(dma_pattern)) ? "unchanged"
+									    : "has the pattern");
 }
 
 /*
  * Use the functions the partition owns: find each on the virtual bus, size and
  * map BAR 0, read its first register, check EDU's liveness register, then try
- * what vPCI must refuse (move BAR 0, I/O and bus mastering) and, with dma=,
- * make an EDU DMA to that host-physical address (bus mastering is off).
+ * what vPCI must refuse (move BAR 0, I/O decode; bus mastering without an
+ * IOMMU) and, with dma= (and dma2=), make EDU DMA a pattern to that bus
+ * address: our own GPA when the IOMMU maps our RAM, nowhere without it.
  */
 static int attack_dev(void)
 {
 	volatile u8 *ecam = (volatile u8 *)boot_info->ecam_base;
-	u64 dma = 0;
+	u64 dma = 0, dma2 = 0;
 
 	arg_u64("dma", &dma);
+	arg_u64("dma2", &dma2);
 	if (map_identity(boot_info->ecam_base, 1 * MiB, true))
 		return 1;
 	printf("dev: %u function(s) in the boot information\n", boot_info->dev_count);
@@ -252,6 +272,8 @@ static int attack_dev(void)
 		       after, *(volatile u16 *)(cfg + 4));
 		if (dma)
 			edu_dma(mmio, dma);
+		if (dma2)
+			edu_dma(mmio, dma2);
 	}
 	heartbeat_forever();
 	return 0;

@@ -286,10 +286,11 @@ def test_partition_with_two_vcpus(machine):
 
 
 def test_assigned_pci_function(machine):
-    # QEMU's edu device at 00:05.0 goes to p1: its registers work through the BAR the
-    # hypervisor mapped, its BAR cannot be moved, and without bus mastering (no IOMMU
-    # domain yet) its DMA into the hypervisor's image does not land. p2 sees an empty
-    # bus; functions that do not exist or are bridges keep their partitions from starting.
+    # QEMU's edu device at 00:05.0 goes to p1 on a machine without an IOMMU: its registers
+    # work through the BAR the hypervisor mapped, its BAR cannot be moved, and bus mastering
+    # stays refused, so its DMA lands nowhere (not at the hypervisor's 0x200000, not in p1).
+    # p2 sees an empty bus; functions that do not exist or are bridges keep their partitions
+    # from starting.
     m = machine(cmdline="", files=FILES, smp=5, devices=["edu,addr=0x5"], modules=[
         (ATTACK, "name=p1 cpus=@1 mem=8M pci=00:05.0 -- mode=dev delay=2500 dma=0x200000"),
         (ATTACK, "name=p2 cpus=@2 mem=8M -- mode=pci"),
@@ -302,7 +303,8 @@ def test_assigned_pci_function(machine):
     bar = re.search(r"^p1: 0000:00:05\.0: BAR 0 (0x[0-9a-f]+)\+0x100000 at GPA 0xe0100000$", log,
                     re.M)
     assert bar, log[-3000:]
-    assert re.search(r"^p1: 0000:00:05\.0 1234:11e8 is its 00:01\.0; bus mastering off$", log, re.M)
+    assert re.search(r"^p1: 0000:00:05\.0 1234:11e8 is its 00:01\.0; bus mastering refused "
+                     r"\(no IOMMU\)$", log, re.M)
     assert re.search(r"^nodev: error: not started: PCI function 0000:00:09\.0: there is no such "
                      r"function$", log, re.M)
     assert re.search(r"^bridge: error: not started: PCI function 0000:00:1f\.0: it is a bridge",
@@ -311,7 +313,7 @@ def test_assigned_pci_function(machine):
                r"live 0xedcba987$")
     m.wait_for(r"^\[p1\] dev: after moving BAR 0 and enabling I/O and bus mastering: "
                r"bar0 0xe0100000 cmd 0x2$")
-    m.wait_for(r"^\[p1\] dev: DMA to 0x200000 requested")
+    m.wait_for(r"^\[p1\] dev: own RAM at 0x200000 unchanged$")
     m.wait_for(r"^\[p2\] pci: 0 functions via 0xcf8, 0 via ECAM")
     # From outside: the device's BAR is where the hypervisor put it, decoding, and the DMA
     # target (the hypervisor's own image) is unchanged.
@@ -320,6 +322,39 @@ def test_assigned_pci_function(machine):
     assert re.search(r"BAR0: 32 bit memory at %s \[" % bar.group(1), edu[:400]), edu[:400]
     assert m.read_phys(0x200000, 64) == hv_image
     keeps_beating(m, "p1", 2)
+    keeps_beating(m, "p2", 2)
+    assert "FAILED" not in m.serial()
+    assert_alive(m)
+
+
+def test_assigned_pci_function_dma_stays_in_its_partition(machine):
+    # With VT-d, p1's function joins an IOMMU domain that maps p1's RAM at IOVA = GPA: bus
+    # mastering is allowed, a DMA to GPA 0x200000 lands at p1's host-physical base + 0x200000
+    # (read with xp), not at host 0x200000, and a DMA just past p1's RAM faults (VT-d names
+    # the function) and changes nothing.
+    m = machine(cmdline="", files=FILES, smp=3, iommu=True, devices=["edu,addr=0x5"], modules=[
+        (ATTACK, "name=p1 mem=8M pci=00:05.0 -- mode=dev delay=2500 dma=0x200000 "
+                 "dma2=0x800000"),
+        (HELLO, "name=p2 mem=8M -- beat=300"),
+    ])
+    m.wait_for(r"^hv: boot complete, 2 partition\(s\)$", timeout=60)
+    log = m.serial()
+    assert re.search(r"^p1: 0000:00:05\.0 1234:11e8 is its 00:01\.0; its DMA reaches the "
+                     r"partition's RAM only \(IOMMU domain \d+\)$", log, re.M), log[-3000:]
+    r = ram_ranges(log)
+    b1, s1 = r["p1"]
+    b2, _ = r["p2"]
+    hv_image, past_p1, p2_image = (m.read_phys(0x200000, 32), m.read_phys(b1 + s1, 32),
+                                   m.read_phys(b2 + 0x100000, 32))
+    m.wait_for(r"^\[p1\] dev: after moving BAR 0 and enabling I/O and bus mastering: "
+               r"bar0 0xe0100000 cmd 0x6$")
+    m.wait_for(r"^\[p1\] dev: own RAM at 0x200000 has the pattern$")
+    m.wait_for(r"^vtd: DMA fault: 0000:00:05\.0 write 0x800000 ")
+    m.wait_for(r"^\[p1\] dev: DMA to 0x800000 done$")
+    assert m.read_phys(b1 + 0x200000, 32) == b"edu DMA pattern 0123456789abcde\0"
+    assert m.read_phys(0x200000, 32) == hv_image
+    assert m.read_phys(b1 + s1, 32) == past_p1
+    assert m.read_phys(b2 + 0x100000, 32) == p2_image
     keeps_beating(m, "p2", 2)
     assert "FAILED" not in m.serial()
     assert_alive(m)
