@@ -74,6 +74,7 @@ $(BUILD)/hypervisor.iso: $(BUILD)/hypervisor.elf tools/mkiso tools/grub.cfg gues
 
 include guests/objects.mk
 include tests/tests.mk
+include tests/mbkernels/objects.mk
 
 run: setup all
 	bash tools/run-qemu $(BUILD)/hypervisor.iso

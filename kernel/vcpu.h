@@ -36,6 +36,7 @@ struct vcpu_seg {
 #define SEG_ATTR_CODE32 0xc9b /* P, S, execute/read accessed, D, G */
 #define SEG_ATTR_DATA   0xc93 /* P, S, read/write accessed, B, G */
 #define SEG_ATTR_TSS64  0x08b /* P, busy 64-bit TSS */
+#define SEG_ATTR_TSS32  0x08b /* P, busy 32-bit TSS (outside long mode, the same type) */
 #define SEG_ATTR_LDT    0x082 /* P, LDT */
 
 struct vcpu_dtr {
