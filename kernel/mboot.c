@@ -32,6 +32,7 @@ struct mb1_header {
 #define MB2_HT_FRAMEBUFFER   5
 #define MB2_HT_MOD_ALIGN     6
 #define MB2_HT_EFI_BS        7
+#define MB2_HT_EFI32_ENTRY   8
 #define MB2_HT_EFI64_ENTRY   9
 #define MB2_HT_RELOCATABLE   10
 #define MB2_HT_OPTIONAL      BIT(0)
@@ -54,7 +55,7 @@ struct mb2_htag {
 #define MB2_IT_MEMINFO   4
 #define MB2_IT_MMAP      6
 #define MB2_IT_LOAD_BASE 21
-#define MB2_IT_GIVEN                                                                        \
+#define MB2_IT_GIVEN                                                                       \
 	(BIT(MB2_IT_END) | BIT(MB2_IT_CMDLINE) | BIT(MB2_IT_LOADER) | BIT(MB2_IT_MODULE) | \
 	 BIT(MB2_IT_MEMINFO) | BIT(MB2_IT_MMAP) | BIT(MB2_IT_LOAD_BASE))
 
@@ -100,7 +101,7 @@ _Static_assert(sizeof(struct mb2_mmap) == 24, "multiboot2 mmap entry");
 #define MB_MEM_RESERVED 2
 #define MB_MAX_REGIONS  4
 
-#define CR0_ET BIT(4)
+#define CR0_ET   BIT(4)
 #define GDT_SIZE 32 /* null, 0x08 and 0x10 flat code, 0x18 flat data */
 
 /* --- header --- */
@@ -190,21 +191,22 @@ static int mb2_tag(const u8 *t, const struct mb2_htag *tag, struct mboot_header 
 		return 0;
 	case MB2_HT_FRAMEBUFFER:
 		h->wants_video = true;
-		return optional ? 0
-				: (*why = "the kernel requires a framebuffer: a partition has no "
-					  "display",
-				   -ENOEXEC);
+		if (!optional)
+			return *why = "the kernel requires a framebuffer: a partition has no display",
+			       -ENOEXEC;
+		return 0;
 	case MB2_HT_MOD_ALIGN:   /* modules are always page-aligned */
 	case MB2_HT_EFI_BS:      /* EFI tags do not apply: the entry is the BIOS-style one */
-	case 8:                  /* EFI i386 entry */
+	case MB2_HT_EFI32_ENTRY: /* EFI i386 entry */
 	case MB2_HT_EFI64_ENTRY: /* EFI amd64 entry */
 	case MB2_HT_RELOCATABLE: /* loaded at its link address, which the tag allows */
 		return 0;
 	default:
-		return optional ? 0
-				: (*why = "the kernel requires a multiboot2 header tag this loader "
-					  "does not know",
-				   -ENOEXEC);
+		if (!optional)
+			return *why = "the kernel requires a multiboot2 header tag this loader does "
+				      "not know",
+			       -ENOEXEC;
+		return 0;
 	}
 }
 
@@ -229,6 +231,14 @@ static int mb2_tags(const u8 *hdr, u32 length, struct mboot_header *h, const cha
 	return *why = "multiboot2 header without an end tag", -ENOEXEC;
 }
 
+/* The magic and a checksum that makes the four fields sum to 0 mod 2^32 (v2 spec 3.1.1). */
+static bool mb2_is_header(const struct mb2_header *mh)
+{
+	u32 sum = mh->magic + mh->arch + mh->length + mh->checksum;
+
+	return mh->magic == MBOOT2_HEADER_MAGIC && sum == 0;
+}
+
 static int mb2_find(const u8 *f, u64 len, struct mboot_header *h, const char **why)
 {
 	for (u64 off = 0; off + sizeof(struct mb2_header) <= MIN(len, (u64)MBOOT2_SEARCH);
@@ -236,12 +246,12 @@ static int mb2_find(const u8 *f, u64 len, struct mboot_header *h, const char **w
 		struct mb2_header mh;
 
 		memcpy(&mh, f + off, sizeof(mh));
-		if (mh.magic != MBOOT2_HEADER_MAGIC ||
-		    (u32)(mh.magic + mh.arch + mh.length + mh.checksum) != 0)
+		if (!mb2_is_header(&mh))
 			continue; /* not a header: the magic alone can be data */
 		if (mh.arch != MB2_ARCH_I386)
 			return *why = "multiboot2 header for another architecture", -ENOEXEC;
-		if (mh.length < sizeof(mh) + sizeof(struct mb2_htag) || !range_ok(off, mh.length, len))
+		if (mh.length < sizeof(mh) + sizeof(struct mb2_htag) ||
+		    !range_ok(off, mh.length, len))
 			return *why = "multiboot2 header length outside the file", -ENOEXEC;
 		memset(h, 0, sizeof(*h));
 		h->proto = MBOOT_V2;
@@ -313,14 +323,13 @@ static const char *mboot_range_bad(u64 start, u64 end, u64 ram_size)
 }
 
 /* The a.out kludge: the file from the header's offset back to load_addr, at load_addr. */
-static int mboot_load_raw(const u8 *f, u64 len, const struct mboot_header *h, u8 *ram,
-			  u64 ram_size, struct mboot_kernel *k, const char **why)
+static int mboot_load_raw(const u8 *f, u64 len, const struct mboot_header *h, u8 *ram, u64 ram_size,
+			  struct mboot_kernel *k, const char **why)
 {
 	u64 skip = (u64)h->header_addr - h->load_addr, foff, end, bss, n;
 
 	if (h->load_addr > h->header_addr || skip > h->offset)
-		return *why = "header_addr and load_addr do not match the header's place",
-		       -ENOEXEC;
+		return *why = "header_addr and load_addr do not match the header's place", -ENOEXEC;
 	foff = h->offset - skip;
 	end = h->load_end_addr ? h->load_end_addr : h->load_addr + (len - foff);
 	bss = h->bss_end_addr ? h->bss_end_addr : end;
@@ -560,8 +569,7 @@ struct mb_mods {
 	u32 start[MBOOT_MAX_MODS], end[MBOOT_MAX_MODS];
 };
 
-static u32 mb_info_v1_mmap(struct mb_writer *w, u64 ram_size, const struct mboot_boot *b,
-			   u32 *len)
+static u32 mb_info_v1_mmap(struct mb_writer *w, u64 ram_size, const struct mboot_boot *b, u32 *len)
 {
 	struct mb_region r[MB_MAX_REGIONS];
 	u32 n = mb_regions(ram_size, b, r);
@@ -664,8 +672,8 @@ static void mb_gdt(struct mb_writer *w, u64 at)
 }
 
 /* Modules page by page above the kernel (and never below 1 MiB). 0, or -ENOSPC. */
-static int mb_place_mods(u8 *ram, u64 end, const struct mboot_kernel *k,
-			 const struct mboot_boot *b, struct mb_mods *m, u64 *pos)
+static int mb_place_mods(u8 *ram, u64 end, const struct mboot_kernel *k, const struct mboot_boot *b,
+			 struct mb_mods *m, u64 *pos)
 {
 	*pos = MAX(ALIGN_UP(k->load_end, PAGE_SIZE), MBOOT_HIGH_START);
 	for (u32 i = 0; i < b->mod_count; i++) {

@@ -32,12 +32,14 @@ struct vcpu_seg {
 	u64 base;
 };
 
-#define SEG_ATTR_CODE64 0xa9b /* P, S, execute/read accessed, L, G */
-#define SEG_ATTR_CODE32 0xc9b /* P, S, execute/read accessed, D, G */
-#define SEG_ATTR_DATA   0xc93 /* P, S, read/write accessed, B, G */
-#define SEG_ATTR_TSS64  0x08b /* P, busy 64-bit TSS */
-#define SEG_ATTR_TSS32  0x08b /* P, busy 32-bit TSS (outside long mode, the same type) */
-#define SEG_ATTR_LDT    0x082 /* P, LDT */
+#define SEG_ATTR_CODE64 0xa9b   /* P, S, execute/read accessed, L, G */
+#define SEG_ATTR_CODE32 0xc9b   /* P, S, execute/read accessed, D, G */
+#define SEG_ATTR_DATA   0xc93   /* P, S, read/write accessed, B, G */
+#define SEG_ATTR_TSS64  0x08b   /* P, busy 64-bit TSS */
+#define SEG_ATTR_TSS32  0x08b   /* P, busy 32-bit TSS (outside long mode, the same type) */
+#define SEG_ATTR_LDT    0x082   /* P, LDT */
+#define SEG_ATTR_L      BIT(9)  /* 64-bit code segment */
+#define SEG_ATTR_DB     BIT(10) /* 32-bit default operand and address size */
 
 struct vcpu_dtr {
 	u64 base;
@@ -89,6 +91,7 @@ struct vcpu_exit {
 			bool in;
 			bool string;
 			bool rep;
+			u8 addr_size; /* string I/O: address size in bytes (2, 4, 8); 0 unknown */
 		} io;
 		struct {
 			u64 gpa;
@@ -128,13 +131,15 @@ enum vcpu_reg {
 	VCPU_REG_CS_ATTR /* packed attributes (struct vcpu_seg): L = bit 9 */
 };
 
+#define VCPU_MTRR_SLOTS 44
+
 struct vcpu {
 	struct partition *part;
 	u32 index; /* vCPU number inside its partition */
 	u32 cpu;   /* the host CPU (cpus[] index) it runs on */
 	struct vcpu_regs regs;
 	bool halted;
-	u64 mtrr_def_type; /* emulated IA32_MTRR_DEF_TYPE */
+	u64 mtrr[VCPU_MTRR_SLOTS]; /* emulated MTRRs, by policy_mtrr_slot() (kernel/policy.h) */
 	u64 exits[VCPU_EXIT_COUNT];
 	u64 exits_total;
 	void *backend; /* the backend's own state (VMCB, VMCS, ...) */

@@ -32,7 +32,10 @@ static void elf32_image(void)
 	struct elf32_phdr ph = { PT_LOAD, 0x1000, 0xc0100000, 0x100000, 0x200, 0x3000, 7, 0x1000 };
 
 	memset(file, 0, sizeof(file));
-	memcpy(eh.e_ident, "\x7f" "ELF\x01\x01\x01", 7);
+	memcpy(eh.e_ident,
+	       "\x7f"
+	       "ELF\x01\x01\x01",
+	       7);
 	eh.e_entry = 0xc0100040;
 	eh.e_phoff = sizeof(eh);
 	eh.e_ehsize = sizeof(eh);
@@ -51,7 +54,10 @@ static void elf64_image(void)
 	struct elf64_phdr ph = { PT_LOAD, 7, 0x1000, 0x200000, 0x200000, 0x100, 0x100, 0x1000 };
 
 	memset(file, 0, sizeof(file));
-	memcpy(eh.e_ident, "\x7f" "ELF\x02\x01\x01", 7);
+	memcpy(eh.e_ident,
+	       "\x7f"
+	       "ELF\x02\x01\x01",
+	       7);
 	eh.e_entry = 0x200010;
 	eh.e_phoff = sizeof(eh);
 	eh.e_ehsize = sizeof(eh);
@@ -66,7 +72,7 @@ static void mb1_header(size_t off, u32 flags)
 {
 	put32(off, MBOOT1_HEADER_MAGIC);
 	put32(off + 4, flags);
-	put32(off + 8, (u32)-(MBOOT1_HEADER_MAGIC + flags));
+	put32(off + 8, (u32) - (MBOOT1_HEADER_MAGIC + flags));
 }
 
 /* A multiboot2 header at off with the given tags (each already 8-byte padded) and an end tag. */
@@ -77,7 +83,7 @@ static void mb2_header(size_t off, const u32 *tags, size_t tag_words, u32 arch)
 	put32(off, MBOOT2_HEADER_MAGIC);
 	put32(off + 4, arch);
 	put32(off + 8, len);
-	put32(off + 12, (u32)-(MBOOT2_HEADER_MAGIC + arch + len));
+	put32(off + 12, (u32) - (MBOOT2_HEADER_MAGIC + arch + len));
 	if (tag_words)
 		memcpy(file + off + 16, tags, tag_words * 4);
 	put32(off + 16 + tag_words * 4, 0);
@@ -298,8 +304,8 @@ static void test_v2_requests_a_partition_cannot_meet(void **state)
 	const u32 console[] = { 4, 12, 1, 0 };
 	const u32 unknown[] = { 42, 8 };
 	const u32 bad_size[] = { 6, 4 };
-	const u32 optional[] = { 1 | 1 << 16, 16, 1, 14, 5 | 1 << 16, 20, 1024, 768, 32, 0,
-				 42 | 1 << 16, 8 };
+	const u32 optional[] = { 1 | 1 << 16, 16,  1,  14, 5 | 1 << 16,  20,
+				 1024,        768, 32, 0,  42 | 1 << 16, 8 };
 	struct mboot_header h;
 	const char *why = "";
 
@@ -319,7 +325,7 @@ static void test_v2_requests_a_partition_cannot_meet(void **state)
 	assert_int_equal(mboot_find(file, flen, MBOOT_NONE, &h, &why), -ENOEXEC);
 	mb2_header(0x800, NULL, 0, 0);
 	put32(0x808, 0x100000);
-	put32(0x80c, (u32)-(MBOOT2_HEADER_MAGIC + 0x100000));
+	put32(0x80c, (u32) - (MBOOT2_HEADER_MAGIC + 0x100000));
 	assert_int_equal(mboot_find(file, flen, MBOOT_NONE, &h, &why), -ENOEXEC);
 	/* beyond 32 KiB or misaligned: not found */
 	memset(file, 0, sizeof(file));
@@ -445,7 +451,8 @@ static void test_v2_info(void **state)
 			assert_int_equal(t[2], 0x200000);
 		off += (t[1] + 7) & ~7u;
 	}
-	assert_int_equal(seen, (1u << 1) | (1u << 2) | (1u << 3) | (1u << 4) | (1u << 6) | (1u << 21));
+	assert_int_equal(seen,
+			 (1u << 1) | (1u << 2) | (1u << 3) | (1u << 4) | (1u << 6) | (1u << 21));
 }
 
 static void test_place_refuses_what_does_not_fit(void **state)
@@ -453,7 +460,8 @@ static void test_place_refuses_what_does_not_fit(void **state)
 	static u8 big[3 * MiB];
 	const struct mboot_module mods[2] = { { big, sizeof(big), "" }, { big, sizeof(big), "" } };
 	const struct mboot_boot boot = { "", mods, 2, 0, 0 };
-	struct mboot_kernel k = { .hdr = { .proto = MBOOT_V1 }, .load_base = MiB,
+	struct mboot_kernel k = { .hdr = { .proto = MBOOT_V1 },
+				  .load_base = MiB,
 				  .load_end = 2 * MiB };
 	struct mboot_placed pl;
 	const char *why = "";
@@ -494,7 +502,9 @@ static void test_entry_state(void **state)
 /* Random damage to a good image: refused or loaded, never a read or write out of bounds. */
 static void test_mutated_images_stay_in_bounds(void **state)
 {
-	const u32 tags[] = { 1, 28, 1, 2, 3, 4, 6, 0, 2, 24, 0x100040, 0x100000, 0x100600, 0x102000 };
+	const u32 tags[] = {
+		1, 28, 1, 2, 3, 4, 6, 0, 2, 24, 0x100040, 0x100000, 0x100600, 0x102000
+	};
 	unsigned seed = 1;
 
 	(void)state;
