@@ -46,7 +46,16 @@ struct vcpu_dtr {
 	u16 limit;
 };
 
-/* Architectural state a vCPU starts from (the loader fills it). */
+/*
+ * Architectural state a vCPU starts from: 64-bit long mode for guests of the
+ * hv boot protocol (kernel/loader.c), 32-bit protected mode with paging off
+ * for multiboot kernels (kernel/mboot.c: CR0 = PE|ET, EFER 0, flat 32-bit
+ * segments, TR as after reset). A backend accepts both and lets the guest
+ * move between real mode, protected mode with or without paging and long
+ * mode by itself (SVM with nested paging does; VMX needs unrestricted guest,
+ * CR0.NE held behind a read shadow, EFER.LMA and the IA-32e mode entry
+ * control kept in step, and task switches carried out on their exit).
+ */
 struct vcpu_state {
 	u64 cr0, cr3, cr4, efer;
 	struct vcpu_seg cs, ds, es, ss, fs, gs, tr, ldtr;
