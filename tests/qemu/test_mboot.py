@@ -216,6 +216,43 @@ def expect_partition_platform(part, proto):
     assert part["msr apic-base"] == "0xfee00100"
 
 
+def first_load(file):
+    """(physical address, first bytes) of the kernel's first loaded piece, read from its file."""
+    with open(os.path.join(KERNELS, file), "rb") as f:
+        data = f.read()
+    if not data.startswith(b"\x7fELF"):
+        return 0x100000, data[:256]  # the flat image: its header says load_addr = 1 MiB
+    if data[4] == 1:
+        phoff, = struct.unpack_from("<I", data, 28)
+        phnum, = struct.unpack_from("<H", data, 44)
+        phdrs = [struct.unpack_from("<IIIIII", data, phoff + 32 * i) for i in range(phnum)]
+        segs = [(paddr, off, filesz) for typ, off, _, paddr, filesz, _ in phdrs if typ == 1]
+    else:
+        phoff, = struct.unpack_from("<Q", data, 32)
+        phnum, = struct.unpack_from("<H", data, 56)
+        phdrs = [struct.unpack_from("<IIQQQQ", data, phoff + 56 * i) for i in range(phnum)]
+        segs = [(paddr, off, filesz) for typ, _, off, _, paddr, filesz in phdrs if typ == 1]
+    paddr, off, filesz = min(segs)
+    return paddr, data[off:off + min(filesz, 256)]
+
+
+def expect_in_memory(m, log, file, proto):
+    """From outside (QEMU's monitor): the kernel and the information structure lie at the
+    host-physical addresses the partition's RAM and the loader's line name."""
+    base = int(re.search(r"^p1: \d+ MiB RAM at host-physical 0x([0-9a-f]+)-", log, re.M).group(1),
+               16)
+    info = int(re.search(r"^p1: multiboot2? kernel at .* boot information at 0x([0-9a-f]+)$", log,
+                         re.M).group(1), 16)
+    paddr, blob = first_load(file)
+    assert m.read_phys(base + paddr, len(blob)) == blob, "the kernel is not where it asked"
+    if proto == 1:
+        flags, lower, upper = struct.unpack("<III", m.read_phys(base + info, 12))
+        assert (flags, lower, upper) == (0x24D, 640, (MEM - (1 << 20)) >> 10)
+    else:
+        total, reserved, t0 = struct.unpack("<III", m.read_phys(base + info, 12))
+        assert reserved == 0 and t0 == 1 and 8 < total < 4096
+
+
 def expect_clean(res, what):
     assert res.get("done", "").endswith("failed=0"), "%s: %s" % (what, res.get("done"))
     assert res.get("exit") == "0x%x" % EXIT_VALUE, "%s: exit %s" % (what, res.get("exit"))
@@ -229,13 +266,12 @@ def test_differential_qemu(machine, tmp_path, variant, file, proto, how):
                                                                               bare_log[-3000:])
     expect_clean(bare, "bare QEMU")
     files, modules = partition_modules(tmp_path, file)
-    m = machine(cmdline="exit_when_done=1", modules=modules, files=files, smp=2, timeout=120)
-    assert m.wait_exit() == hvtest.EXIT_OK, m.serial()[-3000:]
+    m = machine(cmdline="", modules=modules, files=files, smp=2, timeout=120)
+    m.wait_for(r"^p1: exited with code %d$" % ((EXIT_VALUE << 1) | 1), timeout=100)
     log = m.serial()
     assert re.search(r"^p1: multiboot%s kernel at 0x100000-" % ("2" if proto == 2 else ""), log,
                      re.M), log[-3000:]
-    assert re.search(r"^p1: exited with code %d$" % ((EXIT_VALUE << 1) | 1), log, re.M), \
-        log[-3000:]
+    expect_in_memory(m, log, file, proto)
     part = results(log, prefix="[p1] ")
     expect_clean(part, "partition")
     expect_partition_platform(part, proto)
