@@ -44,6 +44,7 @@
 #define CPUIDX1_ECX_TOPOEXT    BIT(22)
 #define CPUIDX1_ECX_PERFCTR    (BIT(23) | BIT(24) | BIT(26) | BIT(27) | BIT(28))
 #define CPUIDX1_ECX_MONITORX   BIT(29)
+#define CPUIDX1_EDX_SYSCALL    BIT(11)
 #define CPUIDX7_EDX_INVTSC     BIT(8)
 
 #define CR4_OSXSAVE BIT(18)
@@ -162,6 +163,9 @@ static void cpuid_ext(const struct policy_cpu *c, u32 leaf, struct cpuid_regs *r
 			    CPUIDX1_ECX_IBS | CPUIDX1_ECX_SKINIT | CPUIDX1_ECX_WDT |
 			    CPUIDX1_ECX_TOPOEXT | CPUIDX1_ECX_PERFCTR | CPUIDX1_ECX_MONITORX);
 		r->edx &= ~(CPUID1_EDX_MCE | CPUID1_EDX_APIC | CPUID1_EDX_MCA); /* AMD mirrors */
+		/* Intel CPUs show SYSCALL only to 64-bit code; the host's answer came from it. */
+		if (c->intel && !c->long64)
+			r->edx &= ~CPUIDX1_EDX_SYSCALL;
 		break;
 	case 0x80000007:
 		r->eax = r->ebx = r->ecx = 0;

@@ -51,6 +51,7 @@ struct policy_cpu {
 	u32 max_leaf;       /* host CPUID.0.EAX */
 	u32 max_ext_leaf;   /* host CPUID.80000000h.EAX */
 	u64 cr0, cr4, efer; /* the guest's current values */
+	bool long64;        /* the guest runs 64-bit code (EFER.LMA and CS.L) */
 	u64 mtrrcap;        /* what MTRRCAP shows: the host's VCNT (at most 16), FIX, WC */
 	u32 phys_bits;      /* MAXPHYADDR: MTRR bits above it are reserved */
 };

@@ -150,6 +150,7 @@ static void vcpu_policy_ctx(struct vcpu *v, struct policy_cpu *c)
 	c->cr0 = vcpu_ops->get(v, VCPU_REG_CR0);
 	c->cr4 = vcpu_ops->get(v, VCPU_REG_CR4);
 	c->efer = vcpu_ops->get(v, VCPU_REG_EFER);
+	c->long64 = (c->efer & EFER_LMA) && (vcpu_ops->get(v, VCPU_REG_CS_ATTR) & SEG_ATTR_L);
 	vcpu_host_mtrr(&c->mtrrcap, &c->phys_bits);
 }
 

@@ -78,6 +78,10 @@ static void test_task_switch(void)
 {
 	u32 ar_b = 0, tr = 0, n;
 
+	if (cmdline_has("notask")) {
+		res("task-switch", "skipped");
+		return;
+	}
 	tss_a.iomap = tss_b.iomap = sizeof(struct tss32);
 	tss_b.eip = (u32)(uptr)task_b_entry;
 	tss_b.esp = (u32)(uptr)(task_b_stack + sizeof(task_b_stack));

@@ -38,6 +38,19 @@ void trap(struct trap_frame *f)
 	finish();
 }
 
+static const char *kernel_cmdline = "";
+
+bool cmdline_has(const char *word)
+{
+	size_t n = strlen(word);
+
+	for (const char *p = kernel_cmdline; *p; p++)
+		if ((p == kernel_cmdline || p[-1] == ' ') && !memcmp(p, word, n) &&
+		    (p[n] == ' ' || p[n] == '\0'))
+			return true;
+	return false;
+}
+
 void kmain(void);
 void kmain(void)
 {
@@ -49,6 +62,8 @@ void kmain(void)
 	test_entry();
 	mbinfo_parse(entry.magic, entry.info, &bi);
 	test_bootinfo(&bi);
+	if (bi.cmdline)
+		kernel_cmdline = bi.cmdline;
 	test_uart();
 	test_cpuid();
 	test_msrs();

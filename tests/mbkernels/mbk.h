@@ -150,6 +150,8 @@ void test_msrs(void);
 void test_exceptions(void);
 void test_ports(void);
 void arch_tests(void);
+/* A word on the command line: "notask" skips the hardware task switch (see README.md). */
+bool cmdline_has(const char *word);
 const char *arch_name(void);
 u32 phys_bits(void);
 

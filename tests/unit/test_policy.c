@@ -57,6 +57,19 @@ static void test_leaf1(void **state)
 	assert_false(r.edx & BIT(28));
 }
 
+/* Intel reports SYSCALL (80000001h EDX bit 11) to 64-bit code only; AMD in every mode. */
+static void test_syscall_bit_follows_the_mode(void **state)
+{
+	struct policy_cpu c = amd(0, 1);
+
+	(void)state;
+	assert_true(ask(&c, 0x80000001, 0).edx & BIT(11));
+	c.intel = true;
+	assert_false(ask(&c, 0x80000001, 0).edx & BIT(11));
+	c.long64 = true;
+	assert_true(ask(&c, 0x80000001, 0).edx & BIT(11));
+}
+
 static void test_svm_and_vmx_hidden(void **state)
 {
 	struct policy_cpu c = amd(0, 1);
@@ -314,6 +327,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_leaf1),
 		cmocka_unit_test(test_svm_and_vmx_hidden),
+		cmocka_unit_test(test_syscall_bit_follows_the_mode),
 		cmocka_unit_test(test_hypervisor_leaves),
 		cmocka_unit_test(test_out_of_range_and_unlisted_leaves),
 		cmocka_unit_test(test_topology),
