@@ -143,9 +143,11 @@ static u32 mbx_call(const u32 *w, u32 n)
 /* The igbvf reset handshake (e1000_reset_hw_vf): RST, wait for the PF, RESET, MAC back. */
 static bool handshake(bool quiet)
 {
-	u32 msg = MSG_RESET, r[3] = { 0 };
+	u32 msg = MSG_RESET, r[3] = { 0 }, first = rd(VF_V2P);
 	u64 end;
 
+	if (!quiet)
+		printf("mbx: V2PMAILBOX 0x%02x before the reset\n", first);
 	wr(VF_CTRL, VF_CTRL_RST);
 	end = rdtsc() + WAIT_MS * tsc_per_ms();
 	while ((v2p() & V2P_RSTI) && rdtsc() < end)
@@ -220,6 +222,25 @@ static void check_all(void)
 	expect("garbage 0x1234", w, 1, 0x1234 | MSG_NACK | MSG_CTS);
 	w[0] = MSG_SET_LPE | MSG_ACK;
 	expect("reply bits", w, 2, MSG_SET_LPE | MSG_NACK | MSG_CTS);
+}
+
+/* Program MSI-X entry 0 as a driver would: the hypervisor keeps it as our view only. */
+static void msix_entry(void)
+{
+	const struct hv_dev_info *d = &boot_info->devs[boot_info->net.dev];
+	volatile u32 *e = (volatile u32 *)d->bars[3].gpa;
+
+	if (!d->bars[3].size || map_identity(d->bars[3].gpa, d->bars[3].size, true)) {
+		fail("no MSI-X BAR", 0);
+		return;
+	}
+	e[0] = 0xfee00000;
+	e[1] = 0;
+	e[2] = 0x41;
+	e[3] = 0;
+	printf("mbx: msix entry 0 reads %08x %08x %08x %08x\n", e[0], e[1], e[2], e[3]);
+	if (e[0] != 0xfee00000 || e[2] != 0x41 || e[3] != 0)
+		fail("the MSI-X entry does not read back", e[2]);
 }
 
 static bool beat_once(void)
@@ -402,8 +423,10 @@ int main(void)
 	delay_ms(delay);
 	if (!handshake(false))
 		return 1;
-	if (!strcmp(mode, "check"))
+	if (!strcmp(mode, "check")) {
 		check_all();
+		msix_entry();
+	}
 	else if (!strcmp(mode, "flood"))
 		flood();
 	else if (!strcmp(mode, "flr"))
