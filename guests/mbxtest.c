@@ -8,7 +8,10 @@
  *   flood    REQ as fast as it can for flood= ms, then waits and checks it is heard again
  *   flr      an FLR through its virtual PCI Device Control (reset=vtctrl: its CTRL.RST),
  *            then the handshake again, then beats
- *   spoof    sends frames with a foreign source MAC (src=) from its own queue
+ *   send     sends count= frames to each MAC in dst= (default broadcast) from its
+ *            own queue, with source src= (default its own; another's is a spoof)
+ *   rx       joins multicast group mc= if given, receives for listen= ms and counts
+ *            the test frames by kind
  * Lines with FAILED mean the PF misbehaved. VF register offsets: 82576 datasheet 8.27.
  */
 #include "guests/lib/guest.h"
@@ -27,6 +30,14 @@
 #define  V2P_RSTI     (1u << 6)
 #define  V2P_RSTD     (1u << 7) /* read to clear */
 #define VF_VMBMEM     0x0800
+#define VF_RDBAL      0x2800
+#define VF_RDBAH      0x2804
+#define VF_RDLEN      0x2808
+#define VF_SRRCTL     0x280c
+#define VF_RDH        0x2810
+#define VF_RDT        0x2818
+#define VF_RXDCTL     0x2828
+#define  RXDCTL_EN    (1u << 25)
 #define VF_TDBAL      0x3800
 #define VF_TDBAH      0x3804
 #define VF_TDLEN      0x3808
@@ -320,48 +331,155 @@ static void reset_vf(void)
 		printf("mbx: handshake again after the reset ok\n");
 }
 
-/* Advanced transmit descriptor, one buffer. */
+/* Advanced descriptors (82576 datasheet 7.1.5, 7.2.2.3), one buffer each. */
 struct txd {
 	u64 addr;
 	u32 cmd;
-	u32 status;
+	u32 status; /* DD: bit 0 */
 };
 
-/* Send frames whose source MAC is src= (not ours): the NIC's anti-spoofing should drop them. */
-static void spoof(void)
-{
-	static struct txd ring[8] __attribute__((aligned(128)));
-	static u8 frame[64] __attribute__((aligned(64)));
-	char src[24] = "52:54:00:12:34:11";
-	u64 count = 5;
+struct rxd {
+	u64 addr; /* write-back: packet info, RSS */
+	u32 status; /* write-back: DD bit 0, EOP bit 1 (hdr_addr before) */
+	u16 length;
+	u16 vlan;
+};
 
-	arg_str("src", src, sizeof(src));
-	arg_u64("count", &count);
-	memset(frame, 0xff, 6); /* broadcast */
+#define RING       32
+#define ETHERTYPE  0x88b5 /* IEEE local experimental */
+#define TXD_CMD    (0x00300000 | (1u << 29) | (1u << 27) | (1u << 25) | (1u << 24))
+
+static struct txd txring[RING] __attribute__((aligned(128)));
+static struct rxd rxring[RING] __attribute__((aligned(128)));
+static u8 txbuf[RING][128] __attribute__((aligned(64)));
+static u8 rxbuf[RING][2048] __attribute__((aligned(64)));
+static u32 tx_next;
+
+static bool parse_mac(const char *s, u8 *out)
+{
 	for (int i = 0; i < 6; i++) {
+		char hex[5] = { '0', 'x', s[3 * i], s[3 * i + 1], 0 };
 		bool ok;
 
-		frame[6 + i] = (u8)parse_num(((char[5]){ '0', 'x', src[3 * i], src[3 * i + 1], 0 }),
-					     &ok);
+		out[i] = (u8)parse_num(hex, &ok);
+		if (!ok || (i < 5 && s[3 * i + 2] != ':'))
+			return false;
 	}
-	frame[12] = 0x88;
-	frame[13] = 0xb5;
-	memcpy(frame + 14, "spoofed by mbxtest", 18);
+	return true;
+}
+
+/* Our queue 0 (the VF's registers at 0x3800/0x2800 reach the PF's queue n, 8.27). */
+static void tx_init(void)
+{
 	wr(VF_TXDCTL, 0);
-	wr(VF_TDBAL, (u32)(u64)ring);
-	wr(VF_TDBAH, 0);
-	wr(VF_TDLEN, sizeof(ring));
+	wr(VF_TDBAL, (u32)(u64)txring);
+	wr(VF_TDBAH, (u32)((u64)txring >> 32));
+	wr(VF_TDLEN, sizeof(txring));
 	wr(VF_TDH, 0);
 	wr(VF_TDT, 0);
 	wr(VF_TXDCTL, TXDCTL_EN);
-	for (u32 i = 0; i < count && i < 8; i++) {
-		ring[i] = (struct txd){ (u64)frame, 60 | 0x00300000 | (1u << 29) | (1u << 25) |
-							   (1u << 24) | (1u << 27),
-					60u << 14 };
-		wr(VF_TDT, i + 1);
-		delay_ms(20);
+}
+
+static void tx_frame(const u8 *dst, const u8 *src, const char *text)
+{
+	u8 *f = txbuf[tx_next];
+
+	memset(f, 0, 60);
+	memcpy(f, dst, 6);
+	memcpy(f + 6, src, 6);
+	f[12] = ETHERTYPE >> 8;
+	f[13] = ETHERTYPE & 0xff;
+	memcpy(f + 14, text, strlen(text));
+	txring[tx_next] = (struct txd){ (u64)f, 60 | TXD_CMD, 60u << 14 };
+	tx_next = (tx_next + 1) % RING;
+	wr(VF_TDT, tx_next);
+}
+
+/*
+ * Send count= frames to each MAC of dst= (comma-separated; default broadcast) with
+ * source src= (default ours: a foreign one is a spoof the NIC should drop).
+ */
+static void send(void)
+{
+	char dst[128] = "ff:ff:ff:ff:ff:ff", src[24] = "";
+	u8 s[6], d[6];
+	u64 count = 5;
+
+	arg_str("dst", dst, sizeof(dst));
+	arg_u64("count", &count);
+	memcpy(s, mac, 6);
+	if (arg_str("src", src, sizeof(src)) && !parse_mac(src, s))
+		fail("bad src=", 0);
+	tx_init();
+	for (const char *p = dst; *p; p += 17 + (p[17] == ',')) {
+		char to[18];
+
+		memcpy(to, p, 17);
+		to[17] = 0;
+		if (!parse_mac(p, d)) {
+			fail("bad dst=", 0);
+			return;
+		}
+		for (u64 i = 0; i < count; i++) {
+			tx_frame(d, s, "sent by mbxtest");
+			delay_ms(20);
+		}
+		printf("mbx: sent %llu frames from %02x:%02x:%02x:%02x:%02x:%02x to %s\n", count,
+		       s[0], s[1], s[2], s[3], s[4], s[5], to);
+		if (!p[17])
+			break;
 	}
-	printf("mbx: sent %llu frames from %s (done: %u)\n", count, src, ring[0].status & 1);
+}
+
+static void rx_init(void)
+{
+	wr(VF_RXDCTL, 0);
+	wr(VF_RDBAL, (u32)(u64)rxring);
+	wr(VF_RDBAH, (u32)((u64)rxring >> 32));
+	wr(VF_RDLEN, sizeof(rxring));
+	wr(VF_SRRCTL, 2 | (1u << 25) | (1u << 31)); /* 2 KiB buffers, advanced, drop when full */
+	wr(VF_RDH, 0);
+	wr(VF_RDT, 0);
+	for (u32 i = 0; i < RING; i++)
+		rxring[i] = (struct rxd){ (u64)rxbuf[i], 0, 0, 0 };
+	wr(VF_RXDCTL, RXDCTL_EN);
+	wr(VF_RDT, RING - 1);
+}
+
+/*
+ * Receive for listen= ms (after asking for the multicast group mc=, if given) and
+ * count our test frames by destination: what the PF's filters let into our pool.
+ */
+static void receive(void)
+{
+	char group[24] = "";
+	u64 ms = 5000, end, n[3] = { 0, 0, 0 }; /* unicast, broadcast, multicast */
+	u32 next = 0;
+	u8 g[6];
+
+	arg_u64("listen", &ms);
+	if (arg_str("mc", group, sizeof(group)) && parse_mac(group, g)) {
+		u32 w[2] = { MSG_SET_MC | MSG_INFO(1), ((g[4] >> 4) | ((u32)g[5] << 4)) & 0xfff };
+
+		if (mbx_call(w, 2) != (w[0] | MSG_ACK | MSG_CTS))
+			fail("multicast group refused", w[1]);
+	}
+	rx_init();
+	printf("mbx: listening for %llu ms\n", ms);
+	end = rdtsc() + ms * tsc_per_ms();
+	while (rdtsc() < end) {
+		struct rxd *d = &rxring[next];
+		const u8 *f = rxbuf[next];
+
+		if (!(*(volatile u32 *)&d->status & 1))
+			continue;
+		if (f[12] == ETHERTYPE >> 8 && f[13] == (ETHERTYPE & 0xff))
+			n[(f[0] & 1) ? (f[0] == 0xff ? 1 : 2) : 0]++;
+		*d = (struct rxd){ (u64)rxbuf[next], 0, 0, 0 };
+		wr(VF_RDT, next);
+		next = (next + 1) % RING;
+	}
+	printf("mbx: received unicast %llu broadcast %llu multicast %llu\n", n[0], n[1], n[2]);
 }
 
 /* What the partition sees of its VF on its virtual bus (compared with QEMU's `info pci`). */
@@ -431,8 +549,10 @@ int main(void)
 		flood();
 	else if (!strcmp(mode, "flr"))
 		reset_vf();
-	else if (!strcmp(mode, "spoof"))
-		spoof();
+	else if (!strcmp(mode, "send"))
+		send();
+	else if (!strcmp(mode, "rx"))
+		receive();
 	printf("mbx: %s done, %u failure(s)\n", mode, failures);
 	beat_forever(1);
 	return 0;

@@ -228,24 +228,51 @@ def test_sriov_option_and_no_vf_asked(machine):
     assert re.search(r"igb: 0000:01:00\.0: PF up, MAC 52:54:00:12:34:56, 3 VFs, PF pool 7", s)
 
 
+def read_pcap(path):
+    data, frames, off = open(path, "rb").read(), [], 24
+    while off + 16 <= len(data):
+        n = struct.unpack("<I", data[off + 8:off + 12])[0]
+        frames.append(data[off + 16:off + 16 + n])
+        off += 16 + n
+    return frames
+
+
+def test_replication_to_the_pools_that_want_it(machine, tmp_path):
+    # p1 sends broadcast, unicast to p2 and to a multicast group only p2 joined. The NIC
+    # switches them between pools (VMDq loopback): p2 gets all three kinds, p3 only the
+    # broadcast; the unicast to a local MAC never reaches the wire.
+    dump = str(tmp_path / "wire.pcap")
+    group = "01:00:5e:00:00:fb"
+    m = boot(machine, ["name=p1 vf=0 -- mode=send delay=4000 count=3 "
+                       "dst=ff:ff:ff:ff:ff:ff,52:54:00:12:34:12," + group,
+                       "name=p2 vf=1 -- mode=rx listen=9000 mc=" + group,
+                       "name=p3 vf=2 -- mode=rx listen=9000"], smp=4,
+             extra=["-object", "filter-dump,id=d0,netdev=n0,file=" + dump], timeout=120)
+    m.wait_for(r"\[p3\] mbx: received", timeout=100)
+    m.wait_for(r"\[p2\] mbx: received")
+    s = m.serial()
+    assert "FAILED" not in s, s[-3000:]
+    assert "[p2] mbx: received unicast 3 broadcast 3 multicast 3" in s
+    assert "[p3] mbx: received unicast 0 broadcast 3 multicast 0" in s
+    m.kill()
+    ours = [f for f in read_pcap(dump) if b"sent by mbxtest" in f]
+    dsts = sorted(f[0:6].hex() for f in ours)
+    assert dsts == ["01005e0000fb"] * 3 + ["ffffffffffff"] * 3, dsts
+
+
 def test_anti_spoofing_programmed(machine, tmp_path):
     dump = str(tmp_path / "wire.pcap")
     m = boot(machine, ["name=p1 vf=0 -- mode=beat beat=1000",
-                       "name=p2 vf=1 -- mode=spoof src=52:54:00:12:34:11 count=5"],
+                       "name=p2 vf=1 -- mode=send src=52:54:00:12:34:11 count=5"],
              extra=["-object", "filter-dump,id=d0,netdev=n0,file=" + dump])
-    m.wait_for(r"\[p2\] mbx: sent 5 frames from 52:54:00:12:34:11")
+    m.wait_for(r"\[p2\] mbx: sent 5 frames from 52:54:00:12:34:11 to ff:ff:ff:ff:ff:ff")
     m.wait_for(r"\[p2\] mbx: beat 1 ok")
     bar0 = bar(pci_devices(m)[(1, 0, 0)], 0)[0]
     assert reg(m, bar0, DTXSWC) & 0x0202 == 0x0202, "VF1's pool is not checked for spoofing"
     wvbr = reg(m, bar0, WVBR)
     m.kill()
-    data, frames, off = open(dump, "rb").read(), [], 24
-    while off + 16 <= len(data):
-        n = struct.unpack("<I", data[off + 8:off + 12])[0]
-        frames.append(data[off + 16:off + 16 + n])
-        off += 16 + n
-    spoofed = [f for f in frames if f[6:12] == bytes.fromhex("525400123411") and
-               b"spoofed by mbxtest" in f]
+    spoofed = [f for f in read_pcap(dump) if f[6:12] == bytes.fromhex("525400123411") and
+               b"sent by mbxtest" in f]
     if spoofed:
         # QEMU 10.0's igb stores DTXSWC but never checks a VF's source MAC (nor sets WVBR):
         # a platform limitation, recorded here so that a QEMU that enforces it passes.
