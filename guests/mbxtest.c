@@ -322,7 +322,8 @@ static void reset_vf(void)
 		printf("mbx: FLR through Device Control\n");
 		*dc = (u16)(*dc | DEVCTL_FLR);
 		delay_ms(100); /* PCIe Base 4.0 6.6.2 */
-		*(volatile u16 *)(cfg + CFG_COMMAND) = 0x6; /* memory decode and bus mastering again */
+		*(volatile u16 *)(cfg + CFG_COMMAND) =
+			0x6; /* memory decode and bus mastering again */
 	} else {
 		fail("no PCI Express capability", 0);
 	}
@@ -339,15 +340,15 @@ struct txd {
 };
 
 struct rxd {
-	u64 addr; /* write-back: packet info, RSS */
+	u64 addr;   /* write-back: packet info, RSS */
 	u32 status; /* write-back: DD bit 0, EOP bit 1 (hdr_addr before) */
 	u16 length;
 	u16 vlan;
 };
 
-#define RING       32
-#define ETHERTYPE  0x88b5 /* IEEE local experimental */
-#define TXD_CMD    (0x00300000 | (1u << 29) | (1u << 27) | (1u << 25) | (1u << 24))
+#define RING      32
+#define ETHERTYPE 0x88b5 /* IEEE local experimental */
+#define TXD_CMD   (0x00300000 | (1u << 29) | (1u << 27) | (1u << 25) | (1u << 24))
 
 static struct txd txring[RING] __attribute__((aligned(128)));
 static struct rxd rxring[RING] __attribute__((aligned(128)));
@@ -544,8 +545,7 @@ int main(void)
 	if (!strcmp(mode, "check")) {
 		check_all();
 		msix_entry();
-	}
-	else if (!strcmp(mode, "flood"))
+	} else if (!strcmp(mode, "flood"))
 		flood();
 	else if (!strcmp(mode, "flr"))
 		reset_vf();
