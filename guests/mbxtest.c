@@ -4,7 +4,8 @@
  * VF in the boot information, prints its virtual PCI view, does the igbvf
  * reset handshake with the PF and then, by mode=:
  *   check    (default) every message type, good and bad, each answer checked
- *   beat     SET_LPE every beat= ms, "mbx: beat N ok" (a VF next to a storm or an FLR)
+ *   beat     SET_LPE every beat= ms, "mbx: beat N ok" (a VF next to a storm or an FLR);
+ *            every mode ends with these beats, and with beats=N the guest stops after N
  *   flood    REQ as fast as it can for flood= ms, then waits and checks it is heard again
  *   flr      an FLR through its virtual PCI Device Control (reset=vtctrl: its CTRL.RST),
  *            then the handshake again, then beats
@@ -261,12 +262,14 @@ static bool beat_once(void)
 	return mbx_call(w, 2) == (MSG_SET_LPE | MSG_ACK | MSG_CTS);
 }
 
+/* Beats every beat= ms; with beats=N, returns after N (the partition then stops). */
 static void beat_forever(u64 n0)
 {
-	u64 ms = 500;
+	u64 ms = 500, last = 0;
 
 	arg_u64("beat", &ms);
-	for (u64 n = n0;; n++) {
+	arg_u64("beats", &last);
+	for (u64 n = n0; !last || n <= last; n++) {
 		delay_ms(ms);
 		if (beat_once())
 			printf("mbx: beat %llu ok\n", n);
@@ -555,5 +558,5 @@ int main(void)
 		receive();
 	printf("mbx: %s done, %u failure(s)\n", mode, failures);
 	beat_forever(1);
-	return 0;
+	return failures ? 1 : 0;
 }
