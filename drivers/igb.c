@@ -395,16 +395,21 @@ static void igb_serve_flr(u32 flr)
 	}
 }
 
+/*
+ * Messages are read before resets: a VF writes CTRL.RST (VFLRE) before it
+ * posts RESET, so VFLRE read after MBVFICR shows every reset that came
+ * before a message seen there, and a reset is never served after the RESET
+ * that followed it (that would close the pool the RESET just opened).
+ */
 static void igb_serve_vfs(u64 now)
 {
 	const struct igb_hw *hw = &igb.hw;
-	u32 flr = igb_rd(hw, IGB_VFLRE), icr;
+	u32 icr = igb_rd(hw, IGB_MBVFICR), flr = igb_rd(hw, IGB_VFLRE);
 
 	if (flr) {
 		igb_wr(hw, IGB_VFLRE, flr);
 		igb_serve_flr(flr);
 	}
-	icr = igb_rd(hw, IGB_MBVFICR);
 	for (u16 i = 0; i < hw->num_vfs; i++) {
 		if (icr & IGB_MBVFICR_REQ(i))
 			igb_serve_req(&igb.vfs[i], now);
