@@ -20,6 +20,7 @@ struct partition *partitions[PLAN_MAX_PARTS];
 u32 partition_count;
 
 static struct part_config part_configs[PLAN_MAX_PARTS];
+static u32 part_module_count;             /* modules planned by part_plan() */
 static struct hv_boot_info part_bootinfo; /* built here, copied into the guest */
 
 _Static_assert(PLAN_MAX_MODS <= MBOOT_MAX_MODS, "mods= allows more modules than mboot places");
@@ -155,6 +156,7 @@ static void part_stopped(struct partition *p)
 {
 	part_print_exits(p);
 	part_kick(p);
+	assign_stop(p);
 	if (hv_config.exit_when_done && part_running_count() == 0) {
 		pr_info("every partition has stopped; exit_when_done=1 ends the machine\n");
 		hv_exit(EXIT_OK);
@@ -231,9 +233,7 @@ static int part_load_hv(struct partition *p, const u8 *img, u64 len, struct part
 	const char *why = "";
 
 	if (p->cfg.mods) {
-		part_err(
-			p,
-			"not started: mods= is for multiboot kernels; its module is an hv guest\n");
+		part_err(p, "not started: mods= needs a multiboot kernel, not an hv guest\n");
 		return -ENOEXEC;
 	}
 	if (loader_load_elf(img, len, p->ram, p->ram_size, &li, &why)) {
@@ -442,23 +442,37 @@ static u32 part_parse_all(const struct boot_info *bi)
 	return n;
 }
 
-void part_init(const struct boot_info *bi)
+void part_plan(const struct boot_info *bi)
 {
 	struct plan_machine m;
 	u32 n;
 
 	if (bi->mod_count == 0)
 		return;
-	part_tsc_khz = timer_tsc_hz() / 1000;
-	if (vcpu_select_backend()) {
-		pr_err("%u module(s): no partition can start\n", bi->mod_count);
-		return;
-	}
 	part_machine(&m);
 	if (m.boot_cpu_fallback)
 		pr_warn("only the boot CPU is online: it runs one vCPU itself (single-CPU fallback)\n");
 	n = part_parse_all(bi);
 	plan_assign(part_configs, n, &m);
+	part_module_count = n;
+}
+
+u16 part_vf_demand(const struct pci_dev *pf)
+{
+	return assign_vf_demand(part_configs, part_module_count, pf);
+}
+
+void part_init(const struct boot_info *bi)
+{
+	u32 n = part_module_count;
+
+	if (n == 0)
+		return;
+	part_tsc_khz = timer_tsc_hz() / 1000;
+	if (vcpu_select_backend()) {
+		pr_err("%u partition(s) not started\n", n);
+		return;
+	}
 	for (u32 i = 0; i < n; i++)
 		if (part_configs[i].ok)
 			part_create(&part_configs[i], bi);

@@ -325,7 +325,7 @@ def test_kernels_a_partition_cannot_boot_are_refused(machine, tmp_path):
             r"^small: error: not started: multiboot kernel: the modules do not fit in the "
             r"partition's RAM above the kernel$",
             r"^hvmods: error: not started: bad guest image: not a little-endian ELF64",
-            r"^hvguest: error: not started: mods= is for multiboot kernels",
+            r"^hvguest: error: not started: mods= needs a multiboot kernel, not an hv guest$",
             r"^short: error: not started: mods=3 but only 1 module line\(s\) follow$"):
         assert re.search(line, log, re.M), "missing %r in:\n%s" % (line, log[-4000:])
     # the good one ran to its end, untouched by the others
