@@ -351,7 +351,8 @@ static struct mmio_paging vcpu_paging(struct vcpu *v)
 /*
  * The address size of a string I/O instruction when the exit does not say
  * (QEMU's SVM leaves EXITINFO1's A16/A32/A64 clear): the code segment's
- * default, switched by an address-size prefix (0x67). 0 when unknown.
+ * default, switched by an address-size prefix (0x67) found at RIP in a flat
+ * code segment (real mode: the default alone). 0 when unknown.
  */
 static u8 vcpu_string_addr_size(struct vcpu *v, const struct vcpu_exit *e)
 {
@@ -363,6 +364,8 @@ static u8 vcpu_string_addr_size(struct vcpu *v, const struct vcpu_exit *e)
 	if (e->io.addr_size)
 		return e->io.addr_size;
 	as = (pg.efer & EFER_LMA) && (cs & SEG_ATTR_L) ? 8 : (cs & SEG_ATTR_DB) ? 4 : 2;
+	if (!(pg.cr0 & CR0_PE))
+		return as; /* real mode: CS is not flat, the bytes are not at RIP; take the default */
 	n = mmio_fetch(v->part->ram, v->part->ram_size, &pg, v->regs.rip, code);
 	for (int i = 0; i < n && i < e->insn_len; i++) {
 		if (code[i] == 0x67)
