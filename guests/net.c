@@ -15,6 +15,7 @@
 #include "guests/lib/guest.h"
 #include "guests/lib/igbvf.h"
 #include "guests/lib/net.h"
+#include "guests/lib/pci.h"
 
 #define CTL_PORT       7001
 #define SPOOF_PORT     9 /* discard: the peer captures, nothing answers */
@@ -276,16 +277,40 @@ static void ctl_poll(void)
 
 /* --- start-up --- */
 
+static bool mac_zero(const u8 *m)
+{
+	return !(m[0] | m[1] | m[2] | m[3] | m[4] | m[5]);
+}
+
+/* Our address: ip= on our command line, else the hypervisor's (ip= on the module line), else the plan's. */
 static void net_config(u32 *ip, u32 *mask)
 {
+	const struct hv_net_info *ni = &boot_info->net;
 	char buf[32];
 
 	*ip = 0xc0000200U + 11 + boot_info->part_id;
 	*mask = 0xffffff00U;
+	if (ni->prefix_len >= 1 && ni->prefix_len <= 32) {
+		*ip = (u32)ni->ipv4[0] << 24 | (u32)ni->ipv4[1] << 16 | (u32)ni->ipv4[2] << 8 |
+		      ni->ipv4[3];
+		*mask = ~0U << (32 - ni->prefix_len);
+	}
 	if (arg_str("ip", buf, sizeof(buf)) && !net_parse_ipv4(buf, ip, mask))
-		printf("net: bad ip=%s, using the plan's address\n", buf);
+		printf("net: bad ip=%s, keeping the planned address\n", buf);
 	if (arg_str("peer", buf, sizeof(buf)) && !net_parse_ipv4(buf, &peer_ip, NULL))
 		printf("net: bad peer=%s\n", buf);
+}
+
+/* The NIC: vf=N (our Nth VF) if given, else the one the hypervisor names, else our first VF. */
+static int find_nic(void)
+{
+	const struct hv_net_info *ni = &boot_info->net;
+	u64 nth = 0;
+
+	if (!arg_u64("vf", &nth) && !mac_zero(ni->mac) && ni->dev < boot_info->dev_count &&
+	    ni->dev < HV_MAX_DEVICES)
+		return boot_info->devs[ni->dev].bdf & 0xff;
+	return pci_find(IGBVF_VENDOR, IGBVF_DEVICE, (unsigned)nth);
 }
 
 static void test_modes(void)
@@ -339,18 +364,29 @@ static void serve(u64 stats_ms)
 	}
 }
 
+/* The PF's answer is the MAC; say so if it differs from the one the plan announced. */
+static void check_mac(void)
+{
+	char a[18], b[18];
+
+	if (mac_zero(boot_info->net.mac) || !memcmp(boot_info->net.mac, vf.mac, 6))
+		return;
+	net_format_mac(a, vf.mac);
+	net_format_mac(b, boot_info->net.mac);
+	printf("net: the PF gave MAC %s, the boot information says %s\n", a, b);
+}
+
 int main(void)
 {
-	u64 which = 0, stats_ms = 10000, ctl_on = 0;
+	u64 stats_ms = 10000, ctl_on = 0;
+	int devfn = find_nic(), r;
 	u32 ip, mask;
-	int r;
 
-	arg_u64("vf", &which);
 	arg_u64("stats", &stats_ms);
 	arg_u64("ctl", &ctl_on);
 	ctl_enabled = ctl_on != 0;
 	net_config(&ip, &mask);
-	r = igbvf_probe(&vf, (unsigned)which);
+	r = devfn < 0 ? -IGBVF_ENODEV : igbvf_probe(&vf, (u8)devfn);
 	if (r) {
 		printf("net: no usable VF (%s): %u function(s) on the bus\n", igbvf_err(r),
 		       boot_info->dev_count);
@@ -361,6 +397,7 @@ int main(void)
 	net_init(&nif, vf.mac, ip, mask, vf_tx, &vf);
 	nif.udp_hook = ctl_datagram;
 	vf_up(igbvf_up, "up");
+	check_mac();
 	test_modes();
 	serve(stats_ms);
 	return 0;

@@ -275,14 +275,12 @@ static void igbvf_enable(struct igbvf *vf)
 		    (u16)(cmd | PCI_COMMAND_MEMORY | PCI_COMMAND_MASTER));
 }
 
-int igbvf_probe(struct igbvf *vf, unsigned nth)
+int igbvf_probe(struct igbvf *vf, u8 devfn)
 {
-	int devfn = pci_find(IGBVF_VENDOR, IGBVF_DEVICE, nth);
-
 	memset(vf, 0, sizeof(*vf));
-	if (devfn < 0 || !pci_cfg((u8)devfn))
+	if (!pci_cfg(devfn) || pci_read16(devfn, 0) != IGBVF_VENDOR)
 		return -IGBVF_ENODEV;
-	vf->devfn = (u8)devfn;
+	vf->devfn = devfn;
 	vf->bar0 = pci_bar(vf->devfn, 0, &vf->bar0_size);
 	if (!vf->bar0 || vf->bar0_size < 0x4000 || map_identity(vf->bar0, vf->bar0_size, true))
 		return -IGBVF_ENODEV;

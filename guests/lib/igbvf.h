@@ -82,10 +82,10 @@ struct igbvf {
 };
 
 /*
- * Find the nth VF on the partition's bus, map its BAR 0, turn on memory decode
- * and bus mastering, and allocate rings and buffers (once). 0 or -IGBVF_E*.
+ * Take the VF at devfn on the partition's bus: map its BAR 0, turn on memory
+ * decode and bus mastering, allocate rings and buffers (once). 0 or -IGBVF_E*.
  */
-int igbvf_probe(struct igbvf *vf, unsigned nth);
+int igbvf_probe(struct igbvf *vf, u8 devfn);
 
 /* Reset the VF (CTRL.RST), run the mailbox reset handshake, learn the MAC, set up both rings. */
 int igbvf_up(struct igbvf *vf);

@@ -63,6 +63,20 @@ int pci_find(u16 vendor, u16 device, unsigned nth)
 	return -1;
 }
 
+/* The BAR as the boot information lists it (version 2), or 0. */
+static u64 pci_bar_info(u8 devfn, unsigned bar, u64 *size)
+{
+	for (u32 i = 0; i < boot_info->dev_count && i < HV_MAX_DEVICES; i++) {
+		const struct hv_dev_info *d = &boot_info->devs[i];
+
+		if (d->bdf == devfn && bar < HV_MAX_BARS && d->bars[bar].size) {
+			*size = d->bars[bar].size;
+			return d->bars[bar].gpa;
+		}
+	}
+	return 0;
+}
+
 u64 pci_bar(u8 devfn, unsigned bar, u64 *size)
 {
 	u16 off = (u16)(PCI_BAR0 + 4 * bar);
@@ -70,6 +84,8 @@ u64 pci_bar(u8 devfn, unsigned bar, u64 *size)
 	bool wide = (lo & PCI_BAR_MEM_TYPE) == PCI_BAR_MEM_64;
 	u64 mask;
 
+	if (pci_bar_info(devfn, bar, size))
+		return pci_bar_info(devfn, bar, size);
 	if (bar > 5 || (lo & PCI_BAR_IO) || (wide && bar == 5))
 		return 0;
 	if (wide)

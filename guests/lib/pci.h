@@ -30,7 +30,11 @@ u16 pci_read16(u8 devfn, u16 off);
 void pci_write16(u8 devfn, u16 off, u16 v);
 void pci_write32(u8 devfn, u16 off, u32 v);
 
-/* Guest-physical base and size of memory BAR bar (64-bit aware); 0 if it is not a memory BAR. */
+/*
+ * Guest-physical base and size of memory BAR bar: from the boot information
+ * when it lists it, else read and sized in config space (64-bit aware); 0 if
+ * it is not a memory BAR.
+ */
 u64 pci_bar(u8 devfn, unsigned bar, u64 *size);
 
 /* Offset of the first capability with this ID in the standard list, or 0. */

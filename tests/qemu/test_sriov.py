@@ -1,0 +1,226 @@
+# SPDX-License-Identifier: MIT
+"""SR-IOV end to end: partitions drive their own igb VFs, a real Linux stack is the peer.
+
+One machine (q35, intel-iommu with interrupt remapping, an igb behind a PCIe root
+port whose wire is a tap in a network namespace of this test run) boots two
+partitions running guests/net.elf: p1 owns VF 0, p2 owns VF 1, with the default
+network plan's MACs and addresses. The peer is Linux in the namespace (192.0.2.1):
+its ping, a UDP client and raw sockets on the tap judge the traffic; QEMU's monitor
+(`xp`, `info pci`) and its vtd_dmar_fault trace judge memory and DMA. The tests
+share that boot and run in file order on one worker (xdist group "sriov"): the
+last one stops p2.
+"""
+import json
+import os
+import re
+import sys
+import time
+
+import pytest
+
+import hvtest
+import netns
+
+GUESTS = os.path.join(hvtest.BUILD, "guests")
+NET = "/guests/net.elf"
+FILES = [(os.path.join(GUESTS, "net.elf"), NET)]
+PEER = "192.0.2.1"
+# The default network plan (README "Networking"): partition i has VF i-1,
+# MAC 52:54:00:12:34:(0x10 + i), IPv4 192.0.2.(10 + i)/24.
+PLAN = {
+    "p1": {"mac": "52:54:00:12:34:11", "ip": "192.0.2.11", "rid": "01:10.0", "sid": 0x180},
+    "p2": {"mac": "52:54:00:12:34:12", "ip": "192.0.2.12", "rid": "01:10.2", "sid": 0x182},
+}
+# The PF's MAC anti-spoof bits (DTXSWC 0x3500, 82576 datasheet 8.10.x) for pools 0 and 1.
+DTXSWC = 0x3500
+
+pytestmark = [
+    pytest.mark.xdist_group("sriov"),
+    pytest.mark.skipif(netns.available() is not None, reason=str(netns.available())),
+]
+
+
+class Rig:
+    def __init__(self, ns, m):
+        self.ns, self.m = ns, m
+
+    def ctl(self, part, *cmd, timeout=20):
+        """A command to a partition's control port (UDP 7001); returns the reply text."""
+        r = self.ns.peer("ctl", PLAN[part]["ip"], *cmd, "--timeout", timeout,
+                         timeout=timeout + 30)[0]
+        assert r["reply"] is not None, "%s did not answer %r; serial tail:\n%s" % (
+            part, cmd, self.m.serial()[-3000:])
+        return r["reply"]
+
+    def stats(self, part):
+        return {k: int(v) for k, v in re.findall(r"(\w+)=(\d+)", self.ctl(part, "stats"))}
+
+    def ping(self, part, count=100):
+        sent, got, out = self.ns.ping(PLAN[part]["ip"], count)
+        assert sent == count and got == count, "%s: %d sent, %d received:\n%s" % (
+            part, sent, got, out)
+
+    def ram(self, part):
+        m = re.search(r"^%s: (\d+) MiB RAM at host-physical 0x([0-9a-f]+)-" % part,
+                      self.m.serial(), re.M)
+        return int(m.group(2), 16), int(m.group(1)) << 20
+
+    def trace(self):
+        with open(self.m.trace_path) as f:
+            return f.read()
+
+
+@pytest.fixture(scope="module")
+def rig(tmp_path_factory):
+    workdir = str(tmp_path_factory.mktemp("sriov"))
+    with netns.NetNS() as ns:
+        m = netns.NetMachine(
+            ns, workdir, smp=3, mem="512M", iommu=True, files=FILES, timeout=900,
+            devices=["pcie-root-port,id=rp0,slot=1", "igb,bus=rp0,netdev=n0"],
+            trace=["vtd_dmar_fault"],
+            modules=[(NET, "name=p1 cpus=1 mem=32M vf=0 -- ctl=1 stats=0"),
+                     (NET, "name=p2 cpus=1 mem=32M vf=1 -- ctl=1 stats=0 "
+                           "askmac=52:54:00:12:34:11")])
+        with m:
+            for part in PLAN:
+                m.wait_for(r"^\[%s\] net: up mac" % part, timeout=180)
+            yield Rig(ns, m)
+
+
+def test_partitions_come_up_with_the_planned_addresses(rig):
+    log = rig.m.serial()
+    for part, p in PLAN.items():
+        assert re.search(r"^\[%s\] net: up mac %s ip %s/24$" % (part, p["mac"], p["ip"]), log,
+                         re.M), log[-3000:]
+        assert re.search(r"^%s: 0000:%s .*is its 00:01\.0" % (part, re.escape(p["rid"])), log,
+                         re.M), log[-3000:]
+    # From outside: QEMU shows the VFs enabled, and the peer learns the planned MACs by ARP.
+    pci = rig.m.hmp("info pci")
+    assert pci.count("Ethernet controller: PCI device 8086:10ca") >= 2, pci
+    for part in PLAN:
+        rig.ping(part, 3)
+    neigh = rig.ns.neigh()
+    for part, p in PLAN.items():
+        assert neigh.get(p["ip"]) == p["mac"], neigh
+
+
+def test_peer_pings_every_partition(rig):
+    for part in PLAN:
+        rig.ping(part, 100)
+    for part in PLAN:
+        s = rig.stats(part)
+        assert s["echo_replies"] >= 100 and s["drop_icmp_bad"] == 0, s
+
+
+def test_udp_echo_every_size_payload_checked(rig):
+    for part, p in PLAN.items():
+        r = rig.ns.peer("udp-echo", p["ip"], 1000, "--min", 1, "--max", 1472,
+                        "--seed", p["sid"])[0]
+        assert r["sizes"] == [1, 1472], r
+        assert (r["ok"], r["bad"], r["lost"]) == (1000, 0, 0), (part, r)
+
+
+def test_unicast_to_p1_never_reaches_p2(rig):
+    # 200 frames to p1's MAC carrying p2's IP address: the NIC's pool filter must hand them
+    # to p1 only (p1 drops them as "not my IP"); p2's counters, and the NIC's own per-VF
+    # receive counter for p2, must not move beyond the control datagrams themselves.
+    before = {part: rig.stats(part) for part in PLAN}
+    rig.ns.peer("send", rig.ns.tap, PLAN["p1"]["mac"], PEER, PLAN["p2"]["ip"], 200)
+    time.sleep(1)
+    after = {part: rig.stats(part) for part in PLAN}
+    d = {part: {k: after[part][k] - before[part][k] for k in after[part]} for part in PLAN}
+    assert d["p1"]["drop_ip_not_ours"] == 200, d["p1"]
+    assert d["p1"]["nic_rx"] >= 200, d["p1"]
+    assert d["p2"]["drop_not_ours"] == 0 and after["p2"]["drop_not_ours"] == 0, d["p2"]
+    assert d["p2"]["udp"] <= 2 and d["p2"]["nic_rx"] <= 5, d["p2"]
+
+
+def test_foreign_mac_request_is_nacked(rig):
+    log = rig.m.serial()
+    assert re.search(r"^\[p2\] net: askmac 52:54:00:12:34:11: NACK \(MAC 52:54:00:12:34:12\)$",
+                     log, re.M), log[-3000:]
+    assert rig.ctl("p2", "askmac", PLAN["p1"]["mac"]) == "nack"
+    # Still p2's own MAC on the wire, and p1 keeps its own.
+    rig.ping("p2", 5)
+    rig.ping("p1", 5)
+    neigh = rig.ns.neigh()
+    assert neigh.get(PLAN["p2"]["ip"]) == PLAN["p2"]["mac"], neigh
+    assert neigh.get(PLAN["p1"]["ip"]) == PLAN["p1"]["mac"], neigh
+
+
+def pf_bar0(rig):
+    pci = rig.m.hmp("info pci")
+    pf = pci[pci.index("8086:10c9"):]
+    return int(re.search(r"BAR0: 32 bit memory at (0x[0-9a-f]+)", pf).group(1), 16)
+
+
+def test_spoofed_source_mac_from_p2(rig):
+    # p2 sends 5 UDP frames to the peer with p1's MAC as source. The hypervisor must have
+    # turned on the NIC's MAC anti-spoofing for the VF pools (DTXSWC bits 0..n-1, read from
+    # outside with xp); the NIC must then drop the frames, so the peer sees none of them.
+    dtxswc = int.from_bytes(rig.m.read_phys(pf_bar0(rig) + DTXSWC, 4), "little")
+    cap = rig.ns.popen([sys.executable, netns.NETPEER, "capture", rig.ns.tap, "6"])
+    try:
+        assert json.loads(cap.stdout.readline()).get("ready")
+        assert rig.ctl("p2", "spoof", PLAN["p1"]["mac"]) == "sent"
+        out, _ = cap.communicate(timeout=30)
+    finally:
+        if cap.poll() is None:
+            cap.kill()
+            cap.wait()
+    frames = [json.loads(line) for line in out.splitlines() if line.startswith("{")]
+    marker = b"spoof from p2".hex()
+    spoofed = [f for f in frames if f["src"] == PLAN["p1"]["mac"] and marker in f["data"]]
+    assert dtxswc & 0x3 == 0x3, "DTXSWC 0x%x: MAC anti-spoofing off for pools 0, 1" % dtxswc
+    rig.ping("p1", 5)  # p1 is not disturbed either way
+    if spoofed:
+        pytest.xfail("QEMU 10.0's igb model ignores DTXSWC anti-spoof bits (hw/net/igb_core.c "
+                     "never checks a VF's source MAC): the hypervisor set them (DTXSWC 0x%x), "
+                     "the peer still saw %d of p2's frames with p1's source MAC; to be "
+                     "confirmed on hardware" % (dtxswc, len(spoofed)))
+    assert not spoofed
+
+
+def test_dma_outside_the_partition_faults_with_the_vfs_rid(rig):
+    # p2 aims an RX descriptor at a guest-physical address outside its 32 MiB: the host-
+    # physical address of p1's image, as if p2 knew where p1 lives. A frame for p2 then
+    # makes the NIC DMA there with VF 1's requester ID: VT-d must fault (QEMU's trace and
+    # the hypervisor's log name 01:10.2) and p1's memory must stay as it was (xp).
+    base1, _ = rig.ram("p1")
+    target = base1 + 0x100000
+    before = rig.m.read_phys(target, 256)
+    assert rig.ctl("p2", "escape", hex(target)) == "armed"
+    for _ in range(3):  # the first echo lands in the escape descriptor: lost by design
+        rig.ns.peer("udp-echo", PLAN["p2"]["ip"], 1, "--min", 64, "--max", 64)
+        if re.search(r"^\[p2\] net: dma_escape: descriptor \d+ came back", rig.m.serial(), re.M):
+            break
+    rig.m.wait_for(r"^\[p2\] net: dma_escape: descriptor \d+ came back", timeout=30)
+    rig.m.wait_for(r"^vtd: DMA fault: 0000:%s write 0x%x " % (re.escape(PLAN["p2"]["rid"]),
+                                                               target), timeout=30)
+    assert re.search(r"vtd_dmar_fault sid 0x%x fault \d+ addr 0x%x write 1" % (
+        PLAN["p2"]["sid"], target), rig.trace()), rig.trace()[-2000:]
+    assert rig.m.read_phys(target, 256) == before
+    r = rig.ns.peer("udp-echo", PLAN["p2"]["ip"], 50, "--min", 1, "--max", 1472)[0]
+    assert (r["ok"], r["bad"]) == (50, 0), r
+    rig.ping("p1", 5)
+
+
+def test_vf_reset_and_flr_keep_everyone_working(rig):
+    for how in ("ctrl", "flr"):
+        assert rig.ctl("p2", "reset", how, timeout=40) == "reset done"
+        rig.ping("p2", 20)
+        rig.ping("p1", 20)
+    r = rig.ns.peer("udp-echo", PLAN["p2"]["ip"], 100)[0]
+    assert (r["ok"], r["bad"], r["lost"]) == (100, 0, 0), r
+    assert len(re.findall(r"^\[p2\] net: up again: mac 52:54:00:12:34:12 ip 192\.0\.2\.12/24$",
+                          rig.m.serial(), re.M)) == 2
+
+
+def test_stopping_a_partition_leaves_the_other_working(rig):
+    rig.ns.peer("ctl", PLAN["p2"]["ip"], "stop", "--timeout", 2)
+    rig.m.wait_for(r"^p2: stopped: shut down by the guest", timeout=30)
+    rig.ping("p1", 100)
+    r = rig.ns.peer("udp-echo", PLAN["p1"]["ip"], 200)[0]
+    assert (r["ok"], r["bad"], r["lost"]) == (200, 0, 0), r
+    sent, got, _ = rig.ns.ping(PLAN["p2"]["ip"], 3, interval=0.2, wait=1)
+    assert got == 0
