@@ -20,6 +20,7 @@
 #define CTL_PORT       7001
 #define SPOOF_PORT     9 /* discard: the peer captures, nothing answers */
 #define SERVICE_MS     100
+#define CHECK_MS       2000 /* igbvf's watchdog period */
 #define SPOOF_FRAMES   5
 #define UP_RETRY_MS    2000
 
@@ -333,7 +334,8 @@ static void test_modes(void)
 static void serve(u64 stats_ms)
 {
 	u64 per_ms = tsc_per_ms(), now = rdtsc();
-	u64 next_service = now, next_stats = now + stats_ms * per_ms;
+	u64 next_service = now, next_check = now + CHECK_MS * per_ms;
+	u64 next_stats = now + stats_ms * per_ms;
 	bool link = igbvf_link_up(&vf);
 
 	printf("net: link %s\n", link ? "up" : "down");
@@ -345,9 +347,13 @@ static void serve(u64 stats_ms)
 		if (vf.escape.done)
 			escape_report();
 		if (now >= next_service) {
+			bool check = now >= next_check;
+
 			next_service = now + SERVICE_MS * per_ms;
-			if (igbvf_service(&vf)) {
-				printf("net: the PF reset; bringing the VF up again\n");
+			if (check)
+				next_check = now + CHECK_MS * per_ms;
+			if (igbvf_service(&vf, check)) {
+				printf("net: the PF reset us or forgot us; bringing the VF up again\n");
 				vf_up(igbvf_up, "up again:");
 			}
 			if (igbvf_link_up(&vf) != link) {

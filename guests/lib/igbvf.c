@@ -350,7 +350,29 @@ u32 igbvf_hw_tx_packets(struct igbvf *vf)
 	return rd32(vf, VFGPTC);
 }
 
-int igbvf_service(struct igbvf *vf)
+/* A PF message that withdraws clear-to-send: NACK without CTS (the PF forgot us). */
+static bool pf_lost_us(u32 w0)
+{
+	return (w0 & MSG_NACK) && !(w0 & MSG_CTS);
+}
+
+/*
+ * Linux igbvf's link check (e1000_check_for_link_vf): read word 0 of the buffer
+ * and ACK it. A PF that no longer counts us as clear to send answers the ACK
+ * with a NACK, which the next check (or the PF message path) turns into a reset.
+ */
+static int mbx_check(struct igbvf *vf)
+{
+	u32 w0;
+
+	if (mbx_lock(vf))
+		return 0; /* a collision: try again next time */
+	w0 = rd32(vf, VMBMEM);
+	wr32(vf, V2PMAILBOX, V2P_ACK);
+	return pf_lost_us(w0);
+}
+
+int igbvf_service(struct igbvf *vf, bool check)
 {
 	u32 v = mbx_peek(vf), w0;
 
@@ -359,8 +381,20 @@ int igbvf_service(struct igbvf *vf)
 		vf->st.pf_resets++;
 		return 1;
 	}
-	if ((vf->mbx & V2P_PFSTS) && !mbx_recv(vf, &w0, 1))
-		mbx_note_pf_msg(vf, w0);
+	if (vf->mbx & V2P_PFSTS) {
+		vf->mbx &= ~V2P_PFSTS;
+		if (!mbx_lock(vf)) {
+			w0 = rd32(vf, VMBMEM);
+			wr32(vf, V2PMAILBOX, V2P_ACK);
+			mbx_note_pf_msg(vf, w0);
+			if (pf_lost_us(w0))
+				return 1;
+		}
+	}
+	if (check && mbx_check(vf)) {
+		vf->st.pf_resets++;
+		return 1;
+	}
 	return 0;
 }
 

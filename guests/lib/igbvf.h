@@ -107,10 +107,12 @@ int igbvf_rx_poll(struct igbvf *vf, igbvf_rx_fn fn, void *ctx, int budget);
 bool igbvf_link_up(struct igbvf *vf);
 
 /*
- * Check the mailbox for PF messages (control pings) and PF resets; returns 1
- * when the PF has reset (the caller then runs igbvf_up() again), else 0.
+ * Check the mailbox for PF messages and PF resets; with check, also run
+ * igbvf's periodic link check (read word 0, ACK it). Returns 1 when the VF
+ * must be brought up again (the PF reset, or it no longer counts us as clear
+ * to send), else 0.
  */
-int igbvf_service(struct igbvf *vf);
+int igbvf_service(struct igbvf *vf, bool check);
 
 /* Test aid: aim the next RX descriptor the NIC will use at gpa (restored once used). */
 int igbvf_aim_rx(struct igbvf *vf, u64 gpa);
