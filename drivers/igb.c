@@ -33,12 +33,12 @@
 #include "pci/pci.h"
 #include "pci/sriov.h"
 
-#define IGB_RING        32   /* descriptors per PF ring */
-#define IGB_BUF_SIZE    2048 /* one receive buffer per descriptor (SRRCTL.BSIZEPKT 2 KiB) */
-#define IGB_ITR_US      200  /* at most one mailbox interrupt every 200 us */
-#define IGB_MBX_TRIES   3    /* PFU attempts: a VF does not hold VFU once it posted */
-#define IGB_RESET_US    10000
-#define IGB_MDIC_TRIES  1000
+#define IGB_RING       32   /* descriptors per PF ring */
+#define IGB_BUF_SIZE   2048 /* one receive buffer per descriptor (SRRCTL.BSIZEPKT 2 KiB) */
+#define IGB_ITR_US     200  /* at most one mailbox interrupt every 200 us */
+#define IGB_MBX_TRIES  3    /* PFU attempts: a VF does not hold VFU once it posted */
+#define IGB_RESET_US   10000
+#define IGB_MDIC_TRIES 1000
 
 /* Advanced receive descriptor (7.1.5): read format, and the hardware's write-back. */
 union igb_rx_desc {
@@ -65,13 +65,13 @@ struct igb_tx_desc {
 	u32 olinfo_status; /* write-back: DD in bit 0 */
 };
 _Static_assert(sizeof(struct igb_tx_desc) == 16, "82576 advanced transmit descriptor");
-#define IGB_TXD_DTYP_DATA (3u << 20)
-#define IGB_TXD_EOP       BIT(24)
-#define IGB_TXD_IFCS      BIT(25)
-#define IGB_TXD_RS        BIT(27)
-#define IGB_TXD_DEXT      BIT(29)
+#define IGB_TXD_DTYP_DATA    (3u << 20)
+#define IGB_TXD_EOP          BIT(24)
+#define IGB_TXD_IFCS         BIT(25)
+#define IGB_TXD_RS           BIT(27)
+#define IGB_TXD_DEXT         BIT(29)
 #define IGB_TXD_PAYLEN_SHIFT 14
-#define IGB_TXD_DD        BIT(0)
+#define IGB_TXD_DD           BIT(0)
 
 /* The PF's DMA memory: both rings in one page, then the buffers. */
 struct igb_dma {
@@ -116,7 +116,7 @@ struct pci_dev *igb_find(void)
 static int igb_enable_vfs(struct pci_dev *pf, u16 want)
 {
 	u16 n = sriov_requested(hv_config.sriov, hv_config.sriov_count, pf) ? pf->sriov.num_vfs
-									   : want;
+									    : want;
 
 	if (n > IGB_MAX_VFS) {
 		pr_warn(PCI_FMT ": %u VFs asked for: %u at most, so that the PF keeps pool %u\n",
@@ -279,8 +279,7 @@ static int igb_xmit_locked(const void *frame, u16 len)
 
 	if (len < 14 || len > IGB_BUF_SIZE)
 		return -EINVAL;
-	if (d->cmd_type_len && !(__atomic_load_n(&d->olinfo_status, __ATOMIC_ACQUIRE) &
-				 IGB_TXD_DD))
+	if (d->cmd_type_len && !(__atomic_load_n(&d->olinfo_status, __ATOMIC_ACQUIRE) & IGB_TXD_DD))
 		return -EBUSY;
 	memcpy(igb.dma->txbuf[i], frame, len);
 	d->addr = igb.dma_pa + offsetof(struct igb_dma, txbuf[i]);
@@ -452,10 +451,10 @@ static void igb_msix_entry(u32 i, const struct msi_msg *m)
 static int igb_msi_msg(u8 vector, struct msi_msg *m)
 {
 	u32 dest = cpus[0].apic_id;
-	int h;
 
 	if (iommu_intr_remapped()) {
-		h = ir_alloc(igb.pci, dest, vector, m);
+		int h = ir_alloc(igb.pci, dest, vector, m);
+
 		return h < 0 ? h : 0;
 	}
 	if (dest > 0xff)
@@ -484,8 +483,9 @@ static int igb_irq_init(const struct igb_hw *hw)
 	pci_cfg_write16(d, d->cap_msix + PCI_MSIX_FLAGS, BIT(15)); /* MSI-X Enable, unmasked */
 	/* Interrupts must be in MSI-X mode before VFs touch theirs (QEMU masks VF bits otherwise). */
 	igb_wr(hw, IGB_GPIE, IGB_GPIE_MSIX_MODE | IGB_GPIE_NSICR | IGB_GPIE_PBA);
-	igb_wr(hw, IGB_IVAR_MISC, (0 | IGB_IVAR_VALID) << IGB_IVAR_OTHER_SHIFT);
-	igb_wr(hw, IGB_IVAR(IGB_PF_POOL), 0 | IGB_IVAR_VALID); /* byte 0: receive queue 7 */
+	/* Vector 0 (the entry's low bits are 0) for the other causes and for receive queue 7. */
+	igb_wr(hw, IGB_IVAR_MISC, IGB_IVAR_VALID << IGB_IVAR_OTHER_SHIFT);
+	igb_wr(hw, IGB_IVAR(IGB_PF_POOL), IGB_IVAR_VALID); /* byte 0: receive queue 7 */
 	igb_wr(hw, IGB_EITR(0), (IGB_ITR_US << 2) & IGB_EITR_INTERVAL);
 	igb_wr(hw, IGB_EIAC, BIT(0));
 	igb_wr(hw, IGB_EIMS, BIT(0));
@@ -551,10 +551,9 @@ int igb_init(struct pci_dev *pf, u16 want_vfs)
 		return r;
 	}
 	pr_info(PCI_FMT ": PF up, MAC %02x:%02x:%02x:%02x:%02x:%02x, %u VFs, PF pool %u, "
-		"mailbox on vector 0x%x (CPU 0)\n",
-		PCI_ARG(pf), igb.hw.pf_mac[0], igb.hw.pf_mac[1], igb.hw.pf_mac[2],
-		igb.hw.pf_mac[3], igb.hw.pf_mac[4], igb.hw.pf_mac[5], igb.hw.num_vfs, IGB_PF_POOL,
-		igb.vector);
+			"mailbox on vector 0x%x (CPU 0)\n",
+		PCI_ARG(pf), igb.hw.pf_mac[0], igb.hw.pf_mac[1], igb.hw.pf_mac[2], igb.hw.pf_mac[3],
+		igb.hw.pf_mac[4], igb.hw.pf_mac[5], igb.hw.num_vfs, IGB_PF_POOL, igb.vector);
 	return 0;
 }
 

@@ -42,13 +42,13 @@ void igb_vf_release(struct pci_dev *vf);
 
 /* What the PF driver counted since boot (logs, self-tests). */
 struct igb_stats {
-	u64 irqs;     /* mailbox/link/PF-queue interrupts served */
-	u64 msgs;     /* VF messages answered */
-	u64 nacks;    /* ... of which refused */
-	u64 dropped;  /* VF messages ignored (flood, lock held) */
-	u64 flrs;     /* VF resets seen (VFLRE) */
-	u64 pf_rx;    /* frames received on the PF's queue */
-	u64 pf_tx;    /* frames sent from the PF's queue */
+	u64 irqs;    /* mailbox/link/PF-queue interrupts served */
+	u64 msgs;    /* VF messages answered */
+	u64 nacks;   /* ... of which refused */
+	u64 dropped; /* VF messages ignored (flood, lock held) */
+	u64 flrs;    /* VF resets seen (VFLRE) */
+	u64 pf_rx;   /* frames received on the PF's queue */
+	u64 pf_tx;   /* frames sent from the PF's queue */
 };
 void igb_get_stats(struct igb_stats *s);
 

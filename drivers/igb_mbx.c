@@ -77,8 +77,8 @@ bool igb_mbx_admit(struct igb_vf *vf, u64 now)
 	vf->muted_until = now + IGB_MBX_MUTE_NS;
 	vf->bucket_ns = vf->muted_until;
 	vf->tokens = IGB_MBX_BURST;
-	pr_warn("VF%u (%s): mailbox flood (%llu messages so far): ignored for %llu ms\n",
-		vf->index, vf->owner ? vf->owner : "unassigned", vf->msgs + vf->dropped,
+	pr_warn("VF%u (%s): mailbox flood (%llu messages so far): ignored for %llu ms\n", vf->index,
+		vf->owner ? vf->owner : "unassigned", vf->msgs + vf->dropped,
 		IGB_MBX_MUTE_NS / 1000000);
 	return false;
 }
@@ -109,8 +109,8 @@ static void igb_mbx_reset(struct igb_vf *vf, struct igb_mbx_result *r)
 	vf->cts = true;
 	r->work = IGB_WORK_RESET | IGB_WORK_MTA;
 	r->reply[0] = IGB_VF_RESET | IGB_MSG_ACK;
-	r->reply[1] = vf->mac[0] | (u32)vf->mac[1] << 8 | (u32)vf->mac[2] << 16 |
-		      (u32)vf->mac[3] << 24;
+	r->reply[1] =
+		vf->mac[0] | (u32)vf->mac[1] << 8 | (u32)vf->mac[2] << 16 | (u32)vf->mac[3] << 24;
 	r->reply[2] = vf->mac[4] | (u32)vf->mac[5] << 8;
 }
 

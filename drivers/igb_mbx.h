@@ -23,25 +23,25 @@
 #define IGB_MBX_LOG_GAP  (5000ULL * 1000 * 1000) /* one refused-MAC line per VF this often */
 
 /* What the PF driver must do to the hardware after a message (igb_mbx_result.work). */
-#define IGB_WORK_RESET  BIT(0) /* reprogram the VF's pool: RAR, VMOLR; then VFRE/VFTE on */
-#define IGB_WORK_MTA    BIT(1) /* rewrite the shared multicast table from every VF's hashes */
-#define IGB_WORK_VMOLR  BIT(2) /* rewrite VMOLR of the VF's pool */
+#define IGB_WORK_RESET   BIT(0) /* reprogram the VF's pool: RAR, VMOLR; then VFRE/VFTE on */
+#define IGB_WORK_MTA     BIT(1) /* rewrite the shared multicast table from every VF's hashes */
+#define IGB_WORK_VMOLR   BIT(2) /* rewrite VMOLR of the VF's pool */
 #define IGB_WORK_DISABLE BIT(3) /* VFRE/VFTE off for the VF (its state was forgotten) */
 
 /* The PF's view of one VF (DESIGN.md: struct vf_port). */
 struct igb_vf {
-	u16 index;            /* VF number = its pool */
-	bool assigned;        /* given to a partition (with an admin MAC) */
-	const char *owner;    /* partition name, for log lines */
-	u8 mac[6];            /* admin-assigned, locked: the VF cannot change it */
+	u16 index;         /* VF number = its pool */
+	bool assigned;     /* given to a partition (with an admin MAC) */
+	const char *owner; /* partition name, for log lines */
+	u8 mac[6];         /* admin-assigned, locked: the VF cannot change it */
 	/* Runtime state, forgotten at every VF reset (VFLR/FLR) and RESET message. */
-	bool cts;             /* clear to send: RESET done since the last VF reset */
+	bool cts; /* clear to send: RESET done since the last VF reset */
 	u8 mc_count;
 	u16 mc_hash[IGB_MC_MAX];
-	bool mc_promisc;      /* SET_PROMISC multicast */
-	u16 max_frame;        /* SET_LPE; 0 = standard frames only */
+	bool mc_promisc; /* SET_PROMISC multicast */
+	u16 max_frame;   /* SET_LPE; 0 = standard frames only */
 	/* Rate limiting and pacing (nanoseconds of the caller's clock). */
-	u64 bucket_ns;        /* when tokens were last refilled */
+	u64 bucket_ns; /* when tokens were last refilled */
 	u32 tokens;
 	u64 muted_until;
 	u64 last_nack;

@@ -9,7 +9,8 @@
 
 #include "kernel/types.h"
 
-/* clang-format off: register fields stay indented under their register (STYLE.md 3). */
+/* Register fields stay indented under their register (STYLE.md 3). */
+/* clang-format off */
 
 #define IGB_VENDOR    0x8086
 #define IGB_DEV_82576 0x10c9 /* 82576 PF (QEMU's igb) */
@@ -153,8 +154,6 @@
 #define IGB_VMVIR(p)      (0x3700 + 4 * (p)) /* VM VLAN Insert */
 #define IGB_PVTCTRL(vf)   (0x10000 + 0x100 * (vf)) /* the VF's CTRL, seen from the PF */
 
-/* clang-format on */
-
 /* Mailbox messages (the igb/igbvf protocol; 7.8.2.x) */
 #define IGB_MBX_WORDS         16
 #define IGB_MSG_TYPE          GENMASK(15, 0)
@@ -173,5 +172,7 @@
 #define IGB_VF_MAC_FILTER_CLR (1u << IGB_MSG_INFO_SHIFT)
 #define IGB_VF_MAC_FILTER_ADD (2u << IGB_MSG_INFO_SHIFT)
 #define IGB_VF_PROMISC_MCAST  (2u << IGB_MSG_INFO_SHIFT) /* SET_PROMISC: multicast */
+
+/* clang-format on */
 
 #endif

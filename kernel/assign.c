@@ -262,12 +262,12 @@ static int assign_vf(struct partition *p, u64 *next)
 	const struct plan_vf *r = &p->cfg.vf;
 	const char *why;
 	struct pci_dev *vf = assign_vf_lookup(p, &why);
-	int e;
 
 	if (vf)
 		why = assign_refusal(vf);
 	if (vf && !why) {
-		e = igb_vf_assign(vf, p->name, p->cfg.mac);
+		int e = igb_vf_assign(vf, p->name, p->cfg.mac);
+
 		why = e == -EEXIST ? "its MAC is already in use" : e ? "it is not free" : NULL;
 		if (!why && assign_one(p, vf, next)) {
 			igb_vf_release(vf);
@@ -276,8 +276,8 @@ static int assign_vf(struct partition *p, u64 *next)
 	}
 	if (why) {
 		if (r->by_bdf)
-			part_err(p, "not started: VF %04x:%02x:%02x.%x: %s\n", r->bdf.seg, r->bdf.bus,
-				 r->bdf.devfn >> 3, r->bdf.devfn & 7, why);
+			part_err(p, "not started: VF %04x:%02x:%02x.%x: %s\n", r->bdf.seg,
+				 r->bdf.bus, r->bdf.devfn >> 3, r->bdf.devfn & 7, why);
 		else
 			part_err(p, "not started: VF %u: %s\n", r->index, why);
 		return -EINVAL;

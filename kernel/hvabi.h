@@ -53,8 +53,8 @@ struct hv_dev_info {
 	uint16_t vendor;
 	uint16_t device;
 	uint16_t reserved;
-	uint32_t class_code; /* class << 16 | subclass << 8 | prog-if */
-	uint32_t flags;      /* HV_DEV_* */
+	uint32_t class_code;                  /* class << 16 | subclass << 8 | prog-if */
+	uint32_t flags;                       /* HV_DEV_* */
 	struct hv_bar_info bars[HV_MAX_BARS]; /* memory BARs, indexed by BAR number */
 };
 

@@ -19,7 +19,7 @@ struct partition *partitions[PLAN_MAX_PARTS];
 u32 partition_count;
 
 static struct part_config part_configs[PLAN_MAX_PARTS];
-static u32 part_module_count; /* modules planned by part_plan() */
+static u32 part_module_count;             /* modules planned by part_plan() */
 static struct hv_boot_info part_bootinfo; /* built here, copied into the guest */
 
 /* Until the timer code calibrates the TSC, rate limits assume 2 GHz. */

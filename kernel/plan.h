@@ -36,9 +36,15 @@ struct plan_vf {
 };
 
 /* The default network plan: module N gets MAC 52:54:00:12:34:(0x10 + N), IPv4 192.0.2.(10 + N)/24. */
-#define PLAN_MAC_PREFIX     { 0x52, 0x54, 0x00, 0x12, 0x34 }
-#define PLAN_MAC_BASE       0x10
-#define PLAN_IP_PREFIX      { 192, 0, 2 }
+#define PLAN_MAC_PREFIX                      \
+	{                                    \
+		0x52, 0x54, 0x00, 0x12, 0x34 \
+	}
+#define PLAN_MAC_BASE 0x10
+#define PLAN_IP_PREFIX    \
+	{                 \
+		192, 0, 2 \
+	}
 #define PLAN_IP_BASE        10
 #define PLAN_IP_DEFAULT_LEN 24
 
@@ -52,13 +58,13 @@ struct part_config {
 	u32 module;                        /* index of its GRUB module */
 	struct plan_bdf pci[PLAN_MAX_PCI]; /* pci=: whole functions it owns */
 	u32 pci_count;
-	struct plan_vf vf; /* vf=: its NIC */
-	u8 mac[6];         /* mac=, or the default plan's when it has a VF */
-	u8 ip[4];          /* ip=, or the default plan's when it has a VF */
-	u8 ip_prefix;      /* 0: no address */
+	struct plan_vf vf;    /* vf=: its NIC */
+	u8 mac[6];            /* mac=, or the default plan's when it has a VF */
+	u8 ip[4];             /* ip=, or the default plan's when it has a VF */
+	u8 ip_prefix;         /* 0: no address */
 	bool has_mac, has_ip; /* given on the line (not defaults) */
-	u64 cpu_mask; /* host CPUs assigned by plan_assign() */
-	bool ok;      /* false: rejected (a line said why); never started */
+	u64 cpu_mask;         /* host CPUs assigned by plan_assign() */
+	bool ok;              /* false: rejected (a line said why); never started */
 };
 
 /* The machine as the plan sees it. */

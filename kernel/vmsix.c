@@ -4,8 +4,8 @@
 #include "kernel/io.h"
 #include "kernel/string.h"
 
-int vmsix_init(struct vmsix *v, const char *owner, volatile u8 *table, u64 page_gpa,
-	       u32 table_off, u16 entries)
+int vmsix_init(struct vmsix *v, const char *owner, volatile u8 *table, u64 page_gpa, u32 table_off,
+	       u16 entries)
 {
 	if (entries == 0 || entries > VMSIX_MAX_ENTRIES ||
 	    !range_ok(table_off, (u64)entries * VMSIX_ENTRY_SIZE, PAGE_SIZE))

@@ -17,13 +17,13 @@
 #define VMSIX_CTRL_MASKED BIT(0) /* Vector Control: Mask Bit */
 
 struct vmsix {
-	const char *owner;      /* partition name, for log lines */
-	volatile u8 *table;     /* the real table, mapped in the hypervisor */
-	u64 page_gpa;           /* guest-physical page the table sits in */
-	u32 table_off;          /* offset of the table inside that page */
+	const char *owner;  /* partition name, for log lines */
+	volatile u8 *table; /* the real table, mapped in the hypervisor */
+	u64 page_gpa;       /* guest-physical page the table sits in */
+	u32 table_off;      /* offset of the table inside that page */
 	u16 entries;
 	u32 guest[VMSIX_MAX_ENTRIES][4]; /* the guest's view: address lo/hi, data, control */
-	u64 ignored;            /* accesses outside the table or of the wrong size */
+	u64 ignored;                     /* accesses outside the table or of the wrong size */
 };
 
 /*
@@ -32,8 +32,8 @@ struct vmsix {
  * guest starts with every entry masked and zero, as after reset.
  * 0, or -EINVAL (too many entries or not inside one page).
  */
-int vmsix_init(struct vmsix *v, const char *owner, volatile u8 *table, u64 page_gpa,
-	       u32 table_off, u16 entries);
+int vmsix_init(struct vmsix *v, const char *owner, volatile u8 *table, u64 page_gpa, u32 table_off,
+	       u16 entries);
 
 /* Guest accesses to the page (part_mmio callbacks; ctx is the struct vmsix). */
 u64 vmsix_read(void *ctx, u64 gpa, u8 size);

@@ -306,11 +306,22 @@ static void test_vf_keys(void **state)
 static void test_vf_bad_values(void **state)
 {
 	static const char *const bad[] = {
-		"vf=", "vf=x", "vf=70000", "vf=01:10", "vf=1,2",
+		"vf=",
+		"vf=x",
+		"vf=70000",
+		"vf=01:10",
+		"vf=1,2",
 		"vf=0 mac=01:00:5e:00:00:01", /* multicast */
-		"vf=0 mac=00:00:00:00:00:00", "vf=0 mac=52:54:00:12:34", "vf=0 mac=52-54-00-12-34-56",
-		"vf=0 ip=1.2.3", "vf=0 ip=1.2.3.256", "vf=0 ip=1.2.3.4/33", "vf=0 ip=1.2.3.4/0",
-		"vf=0 ip=1.2.3.4/", "vf=0 ip=1.2.3.4.5", "vf=0 ip=1234.1.1.1",
+		"vf=0 mac=00:00:00:00:00:00",
+		"vf=0 mac=52:54:00:12:34",
+		"vf=0 mac=52-54-00-12-34-56",
+		"vf=0 ip=1.2.3",
+		"vf=0 ip=1.2.3.256",
+		"vf=0 ip=1.2.3.4/33",
+		"vf=0 ip=1.2.3.4/0",
+		"vf=0 ip=1.2.3.4/",
+		"vf=0 ip=1.2.3.4.5",
+		"vf=0 ip=1234.1.1.1",
 		"mac=52:54:00:12:34:56", /* no vf= */
 		"ip=192.0.2.1",
 	};
@@ -328,7 +339,7 @@ static void test_vf_given_once(void **state)
 	(void)state;
 	parse_ok(0, "name=a vf=0");
 	parse_ok(1, "name=b vf=0");
-	parse_ok(2, "name=c vf=1 mac=52:54:00:12:34:11");  /* a's default MAC */
+	parse_ok(2, "name=c vf=1 mac=52:54:00:12:34:11"); /* a's default MAC */
 	parse_ok(3, "name=d vf=01:10.2");
 	assert_int_equal(plan_assign(pc, 4, &four_cpus), 2);
 	assert_true(pc[0].ok);
