@@ -75,8 +75,9 @@ $(BUILD)/hypervisor.iso: $(BUILD)/hypervisor.elf tools/mkiso tools/grub.cfg gues
 include guests/objects.mk
 include tests/tests.mk
 
+# NET=user (default) or NET=tap (a Linux peer in a network namespace; see tools/run-qemu)
 run: setup all
-	bash tools/run-qemu $(BUILD)/hypervisor.iso
+	NET=$(NET) bash tools/run-qemu $(BUILD)/hypervisor.iso
 
 debug: setup all
 	bash tools/debug

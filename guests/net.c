@@ -17,12 +17,12 @@
 #include "guests/lib/net.h"
 #include "guests/lib/pci.h"
 
-#define CTL_PORT       7001
-#define SPOOF_PORT     9 /* discard: the peer captures, nothing answers */
-#define SERVICE_MS     100
-#define CHECK_MS       2000 /* igbvf's watchdog period */
-#define SPOOF_FRAMES   5
-#define UP_RETRY_MS    2000
+#define CTL_PORT     7001
+#define SPOOF_PORT   9 /* discard: the peer captures, nothing answers */
+#define SERVICE_MS   100
+#define CHECK_MS     2000 /* igbvf's watchdog period */
+#define SPOOF_FRAMES 5
+#define UP_RETRY_MS  2000
 
 static struct igbvf vf;
 static struct net_if nif;
@@ -31,8 +31,12 @@ static bool ctl_enabled;
 
 static const char *igbvf_err(int r)
 {
-	static const char *const names[] = { "ok", "no VF", "timeout (no answer from the PF)",
-					     "NACK", "protocol error", "out of memory",
+	static const char *const names[] = { "ok",
+					     "no VF",
+					     "timeout (no answer from the PF)",
+					     "NACK",
+					     "protocol error",
+					     "out of memory",
 					     "invalid argument" };
 
 	return (unsigned)-r < ARRAY_SIZE(names) ? names[-r] : "error";
@@ -108,8 +112,11 @@ static const char *askmac(const char *text)
 	r = igbvf_set_mac(&vf, mac);
 	net_format_mac(a, mac);
 	net_format_mac(b, old);
-	printf("net: askmac %s: %s (MAC %s)\n", a, r == -IGBVF_ENACK ? "NACK" :
-						      !r ? "ACK" : igbvf_err(r), r ? b : a);
+	printf("net: askmac %s: %s (MAC %s)\n", a,
+	       r == -IGBVF_ENACK ? "NACK"
+	       : !r              ? "ACK"
+				 : igbvf_err(r),
+	       r ? b : a);
 	if (!r)
 		memcpy(nif.mac, mac, 6); /* the PF gave it: use it */
 	return r == -IGBVF_ENACK ? "nack" : !r ? "ack" : "error";
@@ -118,8 +125,9 @@ static const char *askmac(const char *text)
 /* Send SPOOF_FRAMES UDP frames to the peer with a foreign source MAC (ARP the peer first). */
 static const char *spoof(const char *text)
 {
-	struct net_udp_hdrs h = { .src_ip = nif.ip, .dst_ip = peer_ip, .src_port = 4444,
-				  .dst_port = SPOOF_PORT };
+	struct net_udp_hdrs h = {
+		.src_ip = nif.ip, .dst_ip = peer_ip, .src_port = 4444, .dst_port = SPOOF_PORT
+	};
 	static u8 frame[ETH_FRAME_MAX];
 	u8 mac[6];
 	char a[18], msg[64];
@@ -207,8 +215,6 @@ static const char *reset_vf(const char *how)
 static const char *ctl_run(char *cmd)
 {
 	char *arg = cmd;
-	bool ok;
-	u64 v;
 
 	while (*arg && *arg != ' ')
 		arg++;
@@ -219,7 +225,9 @@ static const char *ctl_run(char *cmd)
 	if (!strcmp(cmd, "spoof"))
 		return spoof(arg);
 	if (!strcmp(cmd, "escape")) {
-		v = parse_num(arg, &ok);
+		bool ok;
+		u64 v = parse_num(arg, &ok);
+
 		return ok ? dma_escape(v) : "bad address";
 	}
 	if (!strcmp(cmd, "reset"))
@@ -243,15 +251,14 @@ static void ctl_reply(const struct net_udp_meta *to, const char *text, size_t le
 	net_udp_send(&nif, to->src_mac, to->src_ip, CTL_PORT, to->src_port, text, len);
 }
 
-static bool ctl_datagram(struct net_if *n, const struct net_udp_meta *m, const u8 *data,
-			 size_t len)
+static bool ctl_datagram(struct net_if *n, const struct net_udp_meta *m, const u8 *data, size_t len)
 {
-	static char reply[1400];
-
 	(void)n;
 	if (m->dst_port != CTL_PORT)
 		return false;
 	if (len == 5 && !memcmp(data, "stats", 5)) {
+		static char reply[1400];
+
 		ctl_reply(m, reply, stats_text(reply, sizeof(reply)));
 	} else if (!ctl_enabled) {
 		ctl_reply(m, "commands are off (ctl=1)", 24);

@@ -8,7 +8,8 @@
 #include "guests/lib/igbvf.h"
 #include "guests/lib/pci.h"
 
-/* clang-format off: register fields stay indented under their register. */
+/* Register fields stay indented under their register (STYLE.md 3). */
+/* clang-format off */
 #define VTCTRL            0x0000 /* VF Control */
 #define  VTCTRL_RST       BIT32(26)
 #define VTSTATUS          0x0008 /* VF Status (the PF's STATUS) */
@@ -65,9 +66,9 @@
 #define MSG_ACK           BIT32(31)
 /* clang-format on */
 
-#define MBX_TIMEOUT_MS  2000 /* the PF polls: generous, TCG is slow */
-#define RST_TIMEOUT_MS  2000
-#define FLR_WAIT_MS     100 /* PCIe Base 4.0 6.6.2: 100 ms after an FLR */
+#define MBX_TIMEOUT_MS 2000 /* the PF polls: generous, TCG is slow */
+#define RST_TIMEOUT_MS 2000
+#define FLR_WAIT_MS    100 /* PCIe Base 4.0 6.6.2: 100 ms after an FLR */
 
 static u32 rd32(struct igbvf *vf, u32 off)
 {
@@ -188,7 +189,7 @@ static int mbx_call(struct igbvf *vf, const u32 *msg, unsigned n, u32 *reply, un
 			vf->st.mbx_nacks++;
 			return -IGBVF_ENACK;
 		}
-		return reply[0] & MSG_ACK ? 0 : -IGBVF_EPROTO;
+		return (reply[0] & MSG_ACK) ? 0 : -IGBVF_EPROTO;
 	}
 	return r ? r : -IGBVF_ETIMEDOUT;
 }
@@ -271,8 +272,7 @@ static void igbvf_enable(struct igbvf *vf)
 {
 	u16 cmd = pci_read16(vf->devfn, PCI_COMMAND);
 
-	pci_write16(vf->devfn, PCI_COMMAND,
-		    (u16)(cmd | PCI_COMMAND_MEMORY | PCI_COMMAND_MASTER));
+	pci_write16(vf->devfn, PCI_COMMAND, (u16)(cmd | PCI_COMMAND_MEMORY | PCI_COMMAND_MASTER));
 }
 
 int igbvf_probe(struct igbvf *vf, u8 devfn)
@@ -356,44 +356,39 @@ static bool pf_lost_us(u32 w0)
 	return (w0 & MSG_NACK) && !(w0 & MSG_CTS);
 }
 
-/*
- * Linux igbvf's link check (e1000_check_for_link_vf): read word 0 of the buffer
- * and ACK it. A PF that no longer counts us as clear to send answers the ACK
- * with a NACK, which the next check (or the PF message path) turns into a reset.
- */
-static int mbx_check(struct igbvf *vf)
+/* Read word 0 of the buffer and ACK it (igbvf's mailbox read); false on a lock collision. */
+static bool mbx_read_word0(struct igbvf *vf, u32 *w0)
 {
-	u32 w0;
-
 	if (mbx_lock(vf))
-		return 0; /* a collision: try again next time */
-	w0 = rd32(vf, VMBMEM);
+		return false;
+	*w0 = rd32(vf, VMBMEM);
 	wr32(vf, V2PMAILBOX, V2P_ACK);
-	return pf_lost_us(w0);
+	return true;
 }
 
 int igbvf_service(struct igbvf *vf, bool check)
 {
-	u32 v = mbx_peek(vf), w0;
+	bool msg;
+	u32 w0;
 
-	if ((v & V2P_RSTI) || (vf->mbx & V2P_RSTD)) {
+	if ((mbx_peek(vf) & V2P_RSTI) || (vf->mbx & V2P_RSTD)) {
 		vf->mbx = 0;
 		vf->st.pf_resets++;
 		return 1;
 	}
-	if (vf->mbx & V2P_PFSTS) {
-		vf->mbx &= ~V2P_PFSTS;
-		if (!mbx_lock(vf)) {
-			w0 = rd32(vf, VMBMEM);
-			wr32(vf, V2PMAILBOX, V2P_ACK);
+	/*
+	 * A PF message, or Linux igbvf's periodic link check (e1000_check_for_link_vf):
+	 * read word 0 and ACK it. A PF that no longer counts us as clear to send
+	 * answers that ACK with a NACK, which a later call turns into a reset.
+	 */
+	msg = mbx_take(vf, V2P_PFSTS);
+	if ((msg || check) && mbx_read_word0(vf, &w0)) {
+		if (msg)
 			mbx_note_pf_msg(vf, w0);
-			if (pf_lost_us(w0))
-				return 1;
+		if (pf_lost_us(w0)) {
+			vf->st.pf_resets++;
+			return 1;
 		}
-	}
-	if (check && mbx_check(vf)) {
-		vf->st.pf_resets++;
-		return 1;
 	}
 	return 0;
 }
@@ -419,8 +414,8 @@ int igbvf_tx(struct igbvf *vf, const void *frame, size_t len)
 	memcpy(buf, frame, len);
 	d = &vf->tx[vf->tx_next];
 	d->addr = (u64)buf;
-	d->cmd_type_len = (u32)len | TXD_DTYP_DATA | TXD_CMD_DEXT | TXD_CMD_EOP | TXD_CMD_IFCS |
-			  TXD_CMD_RS;
+	d->cmd_type_len =
+		(u32)len | TXD_DTYP_DATA | TXD_CMD_DEXT | TXD_CMD_EOP | TXD_CMD_IFCS | TXD_CMD_RS;
 	d->olinfo_status = (u32)len << TXD_PAYLEN_SHIFT;
 	barrier();
 	vf->tx_next = next;

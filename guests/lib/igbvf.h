@@ -70,8 +70,8 @@ struct igbvf {
 	volatile u8 *regs; /* BAR 0 */
 	u64 bar0, bar0_size;
 	u8 mac[6];
-	u32 mbx;        /* read-to-clear mailbox bits seen and not consumed yet */
-	bool pf_cts;    /* the PF said clear-to-send */
+	u32 mbx;     /* read-to-clear mailbox bits seen and not consumed yet */
+	bool pf_cts; /* the PF said clear-to-send */
 	union igbvf_rx_desc *rx;
 	struct igbvf_tx_desc *tx;
 	u8 *rx_buf, *tx_buf;

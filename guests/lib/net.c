@@ -13,19 +13,19 @@
 #define ETH_SRC  6
 #define ETH_TYPE 12
 /* ARP for Ethernet/IPv4 (RFC 826), after the Ethernet header */
-#define ARP_HTYPE     0
-#define ARP_PTYPE     2
-#define ARP_HLEN      4
-#define ARP_PLEN      5
-#define ARP_OPER      6
-#define ARP_SHA       8
-#define ARP_SPA       14
-#define ARP_THA       18
-#define ARP_TPA       24
-#define ARP_LEN       28
-#define ARP_HTYPE_ETH 1
+#define ARP_HTYPE      0
+#define ARP_PTYPE      2
+#define ARP_HLEN       4
+#define ARP_PLEN       5
+#define ARP_OPER       6
+#define ARP_SHA        8
+#define ARP_SPA        14
+#define ARP_THA        18
+#define ARP_TPA        24
+#define ARP_LEN        28
+#define ARP_HTYPE_ETH  1
 #define ARP_OP_REQUEST 1
-#define ARP_OP_REPLY  2
+#define ARP_OP_REPLY   2
 /* IPv4 header (RFC 791 3.1) */
 #define IP_VER_IHL  0
 #define IP_TOTLEN   2
@@ -341,8 +341,7 @@ static void udp_input(struct net_if *nif, const uint8_t *src_mac, uint32_t src, 
 	ulen = get16(u + UDP_LEN);
 	if (ulen < UDP_HLEN || ulen > len)
 		return drop(nif, NET_DROP_UDP_BAD);
-	if (get16(u + UDP_CSUM) &&
-	    net_checksum(u, ulen, udp_pseudo(src, dst, (uint16_t)ulen)) != 0)
+	if (get16(u + UDP_CSUM) && net_checksum(u, ulen, udp_pseudo(src, dst, (uint16_t)ulen)) != 0)
 		return drop(nif, NET_DROP_UDP_BAD);
 	memcpy(m.src_mac, src_mac, ETH_ALEN);
 	m.src_port = get16(u + UDP_SPORT);

@@ -14,42 +14,42 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define ETH_ALEN      6
-#define ETH_HLEN      14
-#define ETH_FRAME_MAX 1514 /* without FCS: 1500-byte MTU */
-#define ETH_P_IPV4    0x0800
-#define ETH_P_ARP     0x0806
-#define IPV4_HLEN     20
-#define UDP_HLEN      8
-#define ICMP_HLEN     8
+#define ETH_ALEN        6
+#define ETH_HLEN        14
+#define ETH_FRAME_MAX   1514 /* without FCS: 1500-byte MTU */
+#define ETH_P_IPV4      0x0800
+#define ETH_P_ARP       0x0806
+#define IPV4_HLEN       20
+#define UDP_HLEN        8
+#define ICMP_HLEN       8
 #define UDP_PAYLOAD_MAX (ETH_FRAME_MAX - ETH_HLEN - IPV4_HLEN - UDP_HLEN) /* 1472 */
-#define IP_PROTO_ICMP 1
-#define IP_PROTO_UDP  17
-#define UDP_PORT_ECHO 7
-#define NET_ARP_SLOTS 8
+#define IP_PROTO_ICMP   1
+#define IP_PROTO_UDP    17
+#define UDP_PORT_ECHO   7
+#define NET_ARP_SLOTS   8
 
 /* Why a frame was dropped; counted in net_counters.drops[] (names: net_drop_name()). */
 enum net_drop {
-	NET_DROP_SHORT,         /* shorter than an Ethernet header */
-	NET_DROP_OVERSIZE,      /* longer than ETH_FRAME_MAX */
-	NET_DROP_NOT_OURS,      /* unicast to another MAC */
-	NET_DROP_MULTICAST,     /* multicast MAC (we join no group) */
-	NET_DROP_SOURCE_MAC,    /* a multicast source MAC */
-	NET_DROP_ETHERTYPE,     /* not IPv4 or ARP (VLAN tags included) */
-	NET_DROP_ARP_BAD,       /* ARP not Ethernet/IPv4, short, or a bogus sender */
-	NET_DROP_ARP_OTHER,     /* ARP for another address */
-	NET_DROP_IP_HEADER,     /* version, header length */
-	NET_DROP_IP_LENGTH,     /* total length against header and frame */
+	NET_DROP_SHORT,      /* shorter than an Ethernet header */
+	NET_DROP_OVERSIZE,   /* longer than ETH_FRAME_MAX */
+	NET_DROP_NOT_OURS,   /* unicast to another MAC */
+	NET_DROP_MULTICAST,  /* multicast MAC (we join no group) */
+	NET_DROP_SOURCE_MAC, /* a multicast source MAC */
+	NET_DROP_ETHERTYPE,  /* not IPv4 or ARP (VLAN tags included) */
+	NET_DROP_ARP_BAD,    /* ARP not Ethernet/IPv4, short, or a bogus sender */
+	NET_DROP_ARP_OTHER,  /* ARP for another address */
+	NET_DROP_IP_HEADER,  /* version, header length */
+	NET_DROP_IP_LENGTH,  /* total length against header and frame */
 	NET_DROP_IP_CHECKSUM,
-	NET_DROP_IP_FRAGMENT,   /* MF or a fragment offset: not reassembled */
-	NET_DROP_IP_NOT_OURS,   /* destination is not our address */
-	NET_DROP_IP_SOURCE,     /* source 0, broadcast, multicast, loopback or ours */
-	NET_DROP_IP_PROTO,      /* neither ICMP nor UDP */
-	NET_DROP_ICMP_BAD,      /* short or bad checksum */
-	NET_DROP_ICMP_TYPE,     /* not an echo request */
-	NET_DROP_UDP_BAD,       /* short, bad length or bad checksum */
-	NET_DROP_UDP_PORT,      /* no service on that port (or an echo-to-echo loop) */
-	NET_DROP_TX,            /* our reply could not be sent */
+	NET_DROP_IP_FRAGMENT, /* MF or a fragment offset: not reassembled */
+	NET_DROP_IP_NOT_OURS, /* destination is not our address */
+	NET_DROP_IP_SOURCE,   /* source 0, broadcast, multicast, loopback or ours */
+	NET_DROP_IP_PROTO,    /* neither ICMP nor UDP */
+	NET_DROP_ICMP_BAD,    /* short or bad checksum */
+	NET_DROP_ICMP_TYPE,   /* not an echo request */
+	NET_DROP_UDP_BAD,     /* short, bad length or bad checksum */
+	NET_DROP_UDP_PORT,    /* no service on that port (or an echo-to-echo loop) */
+	NET_DROP_TX,          /* our reply could not be sent */
 	NET_DROP_COUNT
 };
 

@@ -249,7 +249,7 @@ static void test_arp_for_others_and_bogus_arp_dropped(void **state)
 	assert_int_equal(nif.c.drops[NET_DROP_ARP_OTHER], 1);
 	assert_null(net_arp_lookup(&nif, PEER_IP));
 	mk_arp(f, 1, PEER_IP, OUR_IP);
-	feed(f, 14 + 27); /* one byte short */
+	feed(f, 14 + 27);              /* one byte short */
 	mk_arp(f, 3, PEER_IP, OUR_IP); /* RARP opcode */
 	feed(f, 60);
 	mk_arp(f, 1, OUR_IP, OUR_IP); /* someone claims our address */
@@ -425,8 +425,8 @@ static void test_fragments_dropped_and_counted(void **state)
 static void test_addresses_not_ours_or_bogus_sources_dropped(void **state)
 {
 	uint8_t f[200];
-	static const uint32_t bad_src[] = { 0, 0xffffffffU, 0xe0000001U, 0x7f000001U, OUR_IP,
-					    0xc00002ffU };
+	static const uint32_t bad_src[] = { 0,           0xffffffffU, 0xe0000001U,
+					    0x7f000001U, OUR_IP,      0xc00002ffU };
 	size_t len;
 
 	(void)state;
@@ -520,9 +520,9 @@ static void test_udp_echo_every_size_payload_intact(void **state)
 			assert_int_equal(rd16(u + 2), 40000);
 			assert_int_equal(rd16(u + 4), 8 + n);
 			assert_int_not_equal(rd16(u + 6), 0);
-			assert_int_equal(net_checksum(u, 8 + n, pseudo(OUR_IP, PEER_IP,
-									(uint16_t)(8 + n))),
-					 0);
+			assert_int_equal(
+				net_checksum(u, 8 + n, pseudo(OUR_IP, PEER_IP, (uint16_t)(8 + n))),
+				0);
 			assert_memory_equal(u + 8, data, n);
 		}
 	}
