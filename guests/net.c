@@ -10,7 +10,8 @@
  * run once the VF is up (after delay= ms): askmac=MAC (ask the PF for a foreign
  * MAC: expect a NACK), spoof=MAC (send frames to the peer with that source MAC),
  * dma_escape=GPA (aim an RX descriptor outside our RAM: VT-d must fault),
- * reset_vf=ctrl|flr (reset the VF, come back up). guests/README.md has details.
+ * reset_vf=ctrl|flr (reset the VF, come back up; quiet: reset it without the
+ * handshake, as if the PF had forgotten us). guests/README.md has details.
  */
 #include "guests/lib/guest.h"
 #include "guests/lib/igbvf.h"
@@ -199,10 +200,24 @@ static void vf_up(int (*how)(struct igbvf *), const char *what)
 	announce(what);
 }
 
+static bool quiet_reset;
+
+/* Reset the VF without the handshake, as if the PF had forgotten us: the link check must notice. */
+static void reset_quiet(void)
+{
+	quiet_reset = false;
+	printf("net: reset_vf: VF software reset, the PF not told\n");
+	igbvf_reset_quiet(&vf);
+}
+
 static const char *reset_vf(const char *how)
 {
 	bool flr = !strcmp(how, "flr");
 
+	if (!strcmp(how, "quiet")) {
+		quiet_reset = true; /* after the reply: the VF cannot send once reset */
+		return "reset quiet";
+	}
 	if (!flr && strcmp(how, "ctrl") && strcmp(how, "1"))
 		return "bad reset kind";
 	printf("net: reset_vf: %s\n", flr ? "function-level reset" : "VF software reset");
@@ -281,6 +296,8 @@ static void ctl_poll(void)
 	res = ctl_run(ctl.cmd);
 	ctl_reply(&ctl.from, res, strlen(res));
 	ctl.pending = false;
+	if (quiet_reset)
+		reset_quiet();
 }
 
 /* --- start-up --- */
@@ -336,6 +353,8 @@ static void test_modes(void)
 		dma_escape(v);
 	if (arg_str("reset_vf", buf, sizeof(buf)))
 		reset_vf(buf);
+	if (quiet_reset)
+		reset_quiet();
 }
 
 static void serve(u64 stats_ms)

@@ -469,6 +469,11 @@ int igbvf_rx_poll(struct igbvf *vf, igbvf_rx_fn fn, void *ctx, int budget)
 	return n;
 }
 
+void igbvf_reset_quiet(struct igbvf *vf)
+{
+	wr32(vf, VTCTRL, VTCTRL_RST);
+}
+
 int igbvf_aim_rx(struct igbvf *vf, u64 gpa)
 {
 	u32 head = rd32(vf, RDH) % IGBVF_RX_RING;
