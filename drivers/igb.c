@@ -88,7 +88,7 @@ static struct {
 	volatile u8 *msix; /* the MSI-X table */
 	bool up;
 	spinlock_t lock; /* the PF's registers and VF state: IRQ handler and boot CPU */
-	struct igb_vf vfs[IGB_MAX_VFS];
+	struct igb_vf vfs[IGB_POOLS];
 	struct igb_dma *dma;
 	paddr_t dma_pa;
 	u32 rx_next, tx_next;
@@ -112,20 +112,21 @@ struct pci_dev *igb_find(void)
 
 /* ---- bring-up ---------------------------------------------------------------- */
 
-/* VFs: as many as asked for, or what sriov= enabled; never all 8 (igb_hw.h). */
+/* VFs: what sriov= enabled, else as many as the partitions ask for but 7 at most (igb_hw.h). */
 static int igb_enable_vfs(struct pci_dev *pf, u16 want)
 {
-	u16 n = sriov_requested(hv_config.sriov, hv_config.sriov_count, pf) ? pf->sriov.num_vfs
-									    : want;
-
-	if (n > IGB_MAX_VFS) {
-		pr_warn(PCI_FMT ": %u VFs asked for: %u at most, so that the PF keeps pool %u\n",
-			PCI_ARG(pf), n, IGB_MAX_VFS, IGB_PF_POOL);
-		n = IGB_MAX_VFS;
-	}
-	if (n == pf->sriov.num_vfs)
+	if (sriov_requested(hv_config.sriov, hv_config.sriov_count, pf)) {
+		if (pf->sriov.num_vfs > IGB_PF_POOL)
+			pr_warn(PCI_FMT ": sriov= enabled VF%u: the PF has no queue of its own\n",
+				PCI_ARG(pf), IGB_PF_POOL);
 		return 0;
-	return sriov_enable(pf, n);
+	}
+	if (want > IGB_VFS_DEFAULT_MAX) {
+		pr_warn(PCI_FMT ": %u VFs asked for: %u at most, so that the PF keeps pool %u\n",
+			PCI_ARG(pf), want, IGB_VFS_DEFAULT_MAX, IGB_PF_POOL);
+		want = IGB_VFS_DEFAULT_MAX;
+	}
+	return want == pf->sriov.num_vfs ? 0 : sriov_enable(pf, want);
 }
 
 /* CTRL.RST (8.2.1): everything but PCI config space; VFs see RSTI until PFRSTD. */
@@ -221,6 +222,8 @@ static void igb_queues_init(const struct igb_hw *hw)
 	/* Queue 0 comes out of reset enabled; with VFs it is VF0's, so it starts off. */
 	igb_wr(hw, IGB_RXDCTL(0), 0);
 	igb_wr(hw, IGB_TXDCTL(0), 0);
+	if (!igb_pf_has_pool(hw))
+		return; /* queue 7 is VF7's */
 	igb_wr(hw, IGB_RXDCTL(q), 0);
 	igb_wr(hw, IGB_RDBAL(q), (u32)rx);
 	igb_wr(hw, IGB_RDBAH(q), (u32)(rx >> 32));
@@ -392,16 +395,21 @@ static void igb_serve_flr(u32 flr)
 	}
 }
 
+/*
+ * Messages are read before resets: a VF writes CTRL.RST (VFLRE) before it
+ * posts RESET, so VFLRE read after MBVFICR shows every reset that came
+ * before a message seen there, and a reset is never served after the RESET
+ * that followed it (that would close the pool the RESET just opened).
+ */
 static void igb_serve_vfs(u64 now)
 {
 	const struct igb_hw *hw = &igb.hw;
-	u32 flr = igb_rd(hw, IGB_VFLRE), icr;
+	u32 icr = igb_rd(hw, IGB_MBVFICR), flr = igb_rd(hw, IGB_VFLRE);
 
 	if (flr) {
 		igb_wr(hw, IGB_VFLRE, flr);
 		igb_serve_flr(flr);
 	}
-	icr = igb_rd(hw, IGB_MBVFICR);
 	for (u16 i = 0; i < hw->num_vfs; i++) {
 		if (icr & IGB_MBVFICR_REQ(i))
 			igb_serve_req(&igb.vfs[i], now);
@@ -485,7 +493,8 @@ static int igb_irq_init(const struct igb_hw *hw)
 	igb_wr(hw, IGB_GPIE, IGB_GPIE_MSIX_MODE | IGB_GPIE_NSICR | IGB_GPIE_PBA);
 	/* Vector 0 (the entry's low bits are 0) for the other causes and for receive queue 7. */
 	igb_wr(hw, IGB_IVAR_MISC, IGB_IVAR_VALID << IGB_IVAR_OTHER_SHIFT);
-	igb_wr(hw, IGB_IVAR(IGB_PF_POOL), IGB_IVAR_VALID); /* byte 0: receive queue 7 */
+	if (igb_pf_has_pool(hw))
+		igb_wr(hw, IGB_IVAR(IGB_PF_POOL), IGB_IVAR_VALID); /* byte 0: receive queue 7 */
 	igb_wr(hw, IGB_EITR(0), (IGB_ITR_US << 2) & IGB_EITR_INTERVAL);
 	igb_wr(hw, IGB_EIAC, BIT(0));
 	igb_wr(hw, IGB_EIMS, BIT(0));
@@ -505,8 +514,7 @@ static int igb_map(struct pci_dev *pf)
 	if (!igb.hw.regs)
 		return -ENOMEM;
 	pci_cfg_write16(pf, PCI_COMMAND,
-			(pci_cfg_read16(pf, PCI_COMMAND) & ~PCI_COMMAND_IO) | PCI_COMMAND_MEMORY |
-				PCI_COMMAND_MASTER);
+			pci_cfg_read16(pf, PCI_COMMAND) | PCI_COMMAND_MEMORY | PCI_COMMAND_MASTER);
 	return 0;
 }
 
@@ -519,7 +527,7 @@ static int igb_bringup(struct pci_dev *pf, u16 want_vfs)
 	if ((r = igb_map(pf)) || (r = igb_enable_vfs(pf, want_vfs)))
 		return r;
 	hw->num_vfs = pf->sriov.num_vfs;
-	for (u16 i = 0; i < IGB_MAX_VFS; i++)
+	for (u16 i = 0; i < IGB_POOLS; i++)
 		igb_mbx_vf_init(&igb.vfs[i], i);
 	if ((r = igb_reset(hw)) || (r = igb_dma_alloc()))
 		return r;
@@ -550,10 +558,11 @@ int igb_init(struct pci_dev *pf, u16 want_vfs)
 		pr_err(PCI_FMT ": PF not started (error %d)\n", PCI_ARG(pf), r);
 		return r;
 	}
-	pr_info(PCI_FMT ": PF up, MAC %02x:%02x:%02x:%02x:%02x:%02x, %u VFs, PF pool %u, "
+	pr_info(PCI_FMT ": PF up, MAC %02x:%02x:%02x:%02x:%02x:%02x, %u VFs, PF pool %s, "
 			"mailbox on vector 0x%x (CPU 0)\n",
 		PCI_ARG(pf), igb.hw.pf_mac[0], igb.hw.pf_mac[1], igb.hw.pf_mac[2], igb.hw.pf_mac[3],
-		igb.hw.pf_mac[4], igb.hw.pf_mac[5], igb.hw.num_vfs, IGB_PF_POOL, igb.vector);
+		igb.hw.pf_mac[4], igb.hw.pf_mac[5], igb.hw.num_vfs,
+		igb_pf_has_pool(&igb.hw) ? "7" : "none", igb.vector);
 	return 0;
 }
 
@@ -562,14 +571,14 @@ int igb_init(struct pci_dev *pf, u16 want_vfs)
 bool igb_vf_usable(const struct pci_dev *vf)
 {
 	return igb.up && vf && vf->is_vf && vf->pf == igb.pci && vf->vf_index < igb.hw.num_vfs &&
-	       vf->vf_index < IGB_MAX_VFS;
+	       vf->vf_index < IGB_POOLS;
 }
 
 static bool igb_mac_taken(const u8 mac[6])
 {
 	if (!memcmp(mac, igb.hw.pf_mac, 6))
 		return true;
-	for (u16 i = 0; i < IGB_MAX_VFS; i++)
+	for (u16 i = 0; i < IGB_POOLS; i++)
 		if (igb.vfs[i].assigned && !memcmp(mac, igb.vfs[i].mac, 6))
 			return true;
 	return false;
@@ -619,6 +628,24 @@ void igb_vf_release(struct pci_dev *vf)
 	irq_restore(flags);
 }
 
+void igb_vf_quiesce(struct pci_dev *vf)
+{
+	struct igb_vf *v;
+	u64 flags;
+
+	if (!igb_vf_usable(vf))
+		return;
+	v = &igb.vfs[vf->vf_index];
+	flags = irq_save();
+	spin_lock(&igb.lock);
+	igb_pool_enable(&igb.hw, (u8)v->index, false);
+	v->cts = false;
+	spin_unlock(&igb.lock);
+	irq_restore(flags);
+	pr_info("VF%u (%s): pool closed: its partition stopped\n", v->index,
+		v->owner ? v->owner : "unassigned");
+}
+
 void igb_get_stats(struct igb_stats *s)
 {
 	*s = igb.stats;
@@ -652,8 +679,8 @@ SELFTEST(igb_pf_loopback)
 	u64 before, start, flags;
 	int r;
 
-	if (!igb.up) {
-		snformat(msg, msglen, "no igb PF running");
+	if (!igb.up || !igb_pf_has_pool(&igb.hw)) {
+		snformat(msg, msglen, igb.up ? "the PF has no queue (8 VFs)" : "no igb PF running");
 		return SELFTEST_SKIP;
 	}
 	if (!igb_wait_link()) {

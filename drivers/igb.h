@@ -17,9 +17,9 @@ struct pci_dev;
 struct pci_dev *igb_find(void);
 
 /*
- * Bring up PF `pf` on the boot CPU, after iommu_init(): enable want_vfs VFs
- * unless the sriov= option named the PF (either way at most IGB_MAX_VFS, so
- * that the PF keeps pool 7), reset, link (PHY autonegotiation), VMDq with
+ * Bring up PF `pf` on the boot CPU, after iommu_init(): keep the VFs the
+ * sriov= option enabled, or else enable want_vfs VFs, at most 7 so that the
+ * PF keeps pool 7 (igb_hw.h), reset, link (PHY autonegotiation), VMDq with
  * anti-spoofing, the PF's receive/transmit queue pair in its pool with its
  * rings in the hypervisor's IOMMU domain, the mailbox interrupt on CPU 0,
  * then PF Reset Done so VFs may start. Returns 0 or -errno (logged).
@@ -39,6 +39,13 @@ int igb_vf_assign(struct pci_dev *vf, const char *owner, const u8 mac[6]);
 
 /* Take the VF back (a partition that could not be built): pool closed, MAC removed. */
 void igb_vf_release(struct pci_dev *vf);
+
+/*
+ * Its partition stopped: close the VF's pool (nothing more is received or
+ * sent for it) and refuse its messages until a RESET. Any CPU, any context
+ * but NMI; takes the PF's lock with interrupts off.
+ */
+void igb_vf_quiesce(struct pci_dev *vf);
 
 /* What the PF driver counted since boot (logs, self-tests). */
 struct igb_stats {

@@ -49,7 +49,7 @@ static void igb_switch_init(const struct igb_hw *hw)
 {
 	u32 v = IGB_DTXSWC_LOOPBACK_EN;
 
-	for (u16 p = 0; p < hw->num_vfs && p < IGB_MAX_VFS; p++)
+	for (u16 p = 0; p < hw->num_vfs && p < IGB_POOLS; p++)
 		v |= IGB_DTXSWC_MAC_SPOOF(p) | IGB_DTXSWC_VLAN_SPOOF(p);
 	igb_wr(hw, IGB_DTXSWC, v);
 }
@@ -71,11 +71,13 @@ void igb_vmdq_init(const struct igb_hw *hw)
 		igb_wr(hw, IGB_VMOLR(p), IGB_VMOLR_STRCRC);
 		igb_wr(hw, IGB_VMVIR(p), 0);
 	}
+	igb_switch_init(hw);
+	if (!igb_pf_has_pool(hw))
+		return; /* all 8 pools are VFs': the PF's MAC receives nothing */
 	/* The reset value of entry 0 has no pool bits: a hit there would go nowhere. */
 	igb_set_rar(hw, 0, hw->pf_mac, (u8)BIT(IGB_PF_POOL));
 	igb_wr(hw, IGB_VMOLR(IGB_PF_POOL),
 	       IGB_VMOLR_AUPE | IGB_VMOLR_BAM | IGB_VMOLR_STRCRC | IGB_VMOLR_LPE | IGB_FRAME_STD);
-	igb_switch_init(hw);
 	igb_pool_enable(hw, IGB_PF_POOL, true);
 }
 
@@ -83,7 +85,7 @@ void igb_pool_vmolr(const struct igb_hw *hw, const struct igb_vf *vf)
 {
 	u32 v = IGB_VMOLR_AUPE | IGB_VMOLR_BAM | IGB_VMOLR_STRCRC;
 
-	if (vf->index >= IGB_MAX_VFS)
+	if (vf->index >= hw->num_vfs || vf->index >= IGB_POOLS)
 		return;
 	if (vf->mc_count)
 		v |= IGB_VMOLR_ROMPE;
@@ -95,7 +97,7 @@ void igb_pool_vmolr(const struct igb_hw *hw, const struct igb_vf *vf)
 
 void igb_pool_setup(const struct igb_hw *hw, const struct igb_vf *vf)
 {
-	if (vf->index >= IGB_MAX_VFS)
+	if (vf->index >= hw->num_vfs || vf->index >= IGB_POOLS)
 		return;
 	igb_wr(hw, IGB_VMVIR(vf->index), 0);
 	igb_pool_vmolr(hw, vf);

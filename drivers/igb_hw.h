@@ -15,19 +15,26 @@
 #include "kernel/types.h"
 
 /*
- * VFs the hypervisor enables at most: QEMU's model (and the hardware) gives
- * queue q to VF (q mod 8) whenever that VF is enabled, so with all 8 VFs the
- * PF would own no queue; Linux's igb caps the 82576 at 7 for the same reason.
- * The PF keeps pool 7 (queues 7 and 15).
+ * VFs the partitions' plan gets at most: QEMU's model (and the hardware)
+ * gives queue q to VF (q mod 8) whenever that VF is enabled, so with all 8
+ * VFs the PF would own no queue; Linux's igb caps the 82576 at 7 for the
+ * same reason. The PF keeps pool 7 (queues 7 and 15). Only an explicit
+ * sriov=<pf>:8 enables VF7, and then the PF has no queue of its own.
  */
-#define IGB_MAX_VFS 7
-#define IGB_PF_POOL 7
+#define IGB_VFS_DEFAULT_MAX 7
+#define IGB_PF_POOL         7
 
 struct igb_hw {
 	volatile u8 *regs; /* BAR0 */
 	u16 num_vfs;       /* VFs enabled: pools 0..num_vfs-1 are theirs */
 	u8 pf_mac[6];
 };
+
+/* Does the PF have pool IGB_PF_POOL (and its queues), i.e. is VF7 not enabled? */
+static inline bool igb_pf_has_pool(const struct igb_hw *hw)
+{
+	return hw->num_vfs <= IGB_PF_POOL;
+}
 
 static inline u32 igb_rd(const struct igb_hw *hw, u32 reg)
 {
@@ -49,10 +56,10 @@ static inline u32 igb_vf_rar(u16 vf)
 void igb_set_rar(const struct igb_hw *hw, u32 idx, const u8 mac[6], u8 pools);
 
 /*
- * VMDq mode with the PF in pool IGB_PF_POOL: every VF pool closed and its
- * address entry invalid, the PF's MAC in entry 0 for its pool, replication,
- * VM-to-VM loopback, MAC and VLAN anti-spoofing for every VF pool, the PF's
- * pool open. The PF's queues and RCTL/TCTL are igb.c's.
+ * VMDq mode with the PF in pool IGB_PF_POOL (if it has it): every VF pool
+ * closed and its address entry invalid, the PF's MAC in entry 0 for its
+ * pool, replication, VM-to-VM loopback, MAC and VLAN anti-spoofing for every
+ * VF pool, the PF's pool open. The PF's queues and RCTL/TCTL are igb.c's.
  */
 void igb_vmdq_init(const struct igb_hw *hw);
 

@@ -4,7 +4,8 @@
  * VF in the boot information, prints its virtual PCI view, does the igbvf
  * reset handshake with the PF and then, by mode=:
  *   check    (default) every message type, good and bad, each answer checked
- *   beat     SET_LPE every beat= ms, "mbx: beat N ok" (a VF next to a storm or an FLR)
+ *   beat     SET_LPE every beat= ms, "mbx: beat N ok" (a VF next to a storm or an FLR);
+ *            every mode ends with these beats, and with beats=N the guest stops after N
  *   flood    REQ as fast as it can for flood= ms, then waits and checks it is heard again
  *   flr      an FLR through its virtual PCI Device Control (reset=vtctrl: its CTRL.RST),
  *            then the handshake again, then beats
@@ -254,24 +255,29 @@ static void msix_entry(void)
 		fail("the MSI-X entry does not read back", e[2]);
 }
 
-static bool beat_once(void)
+/* One SET_LPE; the answer (0: none) unless it is the expected ACK with CTS, then 0xffffffff. */
+static u32 beat_once(void)
 {
-	u32 w[2] = { MSG_SET_LPE, 1522 };
+	u32 w[2] = { MSG_SET_LPE, 1522 }, r = mbx_call(w, 2);
 
-	return mbx_call(w, 2) == (MSG_SET_LPE | MSG_ACK | MSG_CTS);
+	return r == (MSG_SET_LPE | MSG_ACK | MSG_CTS) ? ~0u : r;
 }
 
+/* Beats every beat= ms; with beats=N, returns after N (the partition then stops). */
 static void beat_forever(u64 n0)
 {
-	u64 ms = 500;
+	u64 ms = 500, last = 0;
 
 	arg_u64("beat", &ms);
-	for (u64 n = n0;; n++) {
+	arg_u64("beats", &last);
+	for (u64 n = n0; !last || n <= last; n++) {
 		delay_ms(ms);
-		if (beat_once())
+		u32 r = beat_once();
+
+		if (r == ~0u)
 			printf("mbx: beat %llu ok\n", n);
 		else
-			fail("beat: no answer", rd(VF_V2P));
+			fail("beat: the answer (0: none)", r);
 	}
 }
 
@@ -292,7 +298,7 @@ static void flood(void)
 	sticky = 0;
 	(void)v2p();
 	sticky = 0;
-	if (beat_once())
+	if (beat_once() == ~0u)
 		printf("mbx: heard again after the flood\n");
 	else
 		fail("not heard after the flood", rd(VF_V2P));
@@ -555,5 +561,5 @@ int main(void)
 		receive();
 	printf("mbx: %s done, %u failure(s)\n", mode, failures);
 	beat_forever(1);
-	return 0;
+	return failures ? 1 : 0;
 }

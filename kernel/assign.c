@@ -240,6 +240,16 @@ void assign_release(struct partition *p)
 	p->iommu = NULL;
 }
 
+void assign_stop(struct partition *p)
+{
+	for (u32 i = 0; i < p->vpci.count; i++) {
+		struct pci_dev *d = (struct pci_dev *)p->vpci.devs[i].f.dev;
+
+		if (d->is_vf)
+			igb_vf_quiesce(d);
+	}
+}
+
 /* The VF the partition's vf= names; NULL with the reason in *why. */
 static struct pci_dev *assign_vf_lookup(const struct partition *p, const char **why)
 {

@@ -33,6 +33,9 @@ u16 assign_vf_demand(const struct part_config *pcs, u32 n, const struct pci_dev 
 /* Give p's functions back (a partition that could not be built). */
 void assign_release(struct partition *p);
 
+/* p stopped: its VF stops receiving and sending (its pool is closed). Any CPU. */
+void assign_stop(struct partition *p);
+
 /* Fill the boot information's device list from p's virtual bus. */
 void assign_boot_info(const struct partition *p, struct hv_boot_info *bi);
 

@@ -143,6 +143,7 @@ void part_stop(struct partition *p, const char *fmt, ...)
 	printk(LOG_ERR, "%s: stopped: %s\n", p->name, why);
 	part_print_exits(p);
 	part_kick(p);
+	assign_stop(p);
 	if (hv_config.exit_when_done && part_running_count() == 0) {
 		pr_info("every partition has stopped; exit_when_done=1 ends the machine\n");
 		hv_exit(EXIT_OK);

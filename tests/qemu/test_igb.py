@@ -202,6 +202,17 @@ def test_vf_reset_leaves_the_other_vf_working(machine, how):
     assert reg(m, bar0, VFRE) == 0x83  # both pools open again, the PF's untouched
 
 
+def test_stopped_partition_loses_its_pool(machine):
+    m = boot(machine, ["name=p1 vf=0 -- mode=beat beat=300 beats=2",
+                       "name=p2 vf=1 -- mode=beat beat=300"])
+    m.wait_for(r"p1: stopped: shut down by the guest \(code 0\)")
+    m.wait_for(r"igb: VF0 \(p1\): pool closed: its partition stopped")
+    n = len(re.findall(r"\[p2\] mbx: beat \d+ ok", m.serial()))
+    m.wait_for(r"\[p2\] mbx: beat %d ok" % (n + 2))
+    bar0 = bar(pci_devices(m)[(1, 0, 0)], 0)[0]
+    assert reg(m, bar0, VFRE) == reg(m, bar0, VFTE) == 0x82  # VF0 closed, VF1 and the PF open
+
+
 def test_vfs_follow_the_plan(machine):
     # No sriov=: as many VFs as the highest VF asked for. p3 names p1's VF by address,
     # p4 asks for VF 7, which the PF keeps for itself.
@@ -226,6 +237,22 @@ def test_sriov_option_and_no_vf_asked(machine):
     s = m.serial()
     assert "pci: 0000:01:00.0: 3 of 8 VFs enabled" in s
     assert re.search(r"igb: 0000:01:00\.0: PF up, MAC 52:54:00:12:34:56, 3 VFs, PF pool 7", s)
+
+
+def test_sriov_option_gives_all_eight(machine):
+    # sriov=...:8 overrides the default of 7: VF7 owns pool 7, the PF keeps no queue.
+    m = boot(machine, ["name=p1 vf=7 -- mode=beat beat=300"], cmdline="sriov=01:00.0:8",
+             smp=2)
+    m.wait_for(r"\[p1\] mbx: beat 2 ok")
+    s = m.serial()
+    assert "igb: warning: 0000:01:00.0: sriov= enabled VF7: the PF has no queue of its own" in s
+    assert "8 VFs, PF pool none" in s
+    assert "igb: VF7 (0000:01:11.6) -> p1, MAC 52:54:00:12:34:11" in s
+    bar0 = bar(pci_devices(m)[(1, 0, 0)], 0)[0]
+    assert reg(m, bar0, VFRE) == 0x80
+    lo, hi = mac_regs("52:54:00:12:34:11")
+    assert reg(m, bar0, RAL(16)) == lo and reg(m, bar0, RAL(16) + 4) == hi | 1 << 31 | 1 << 25
+    assert not reg(m, bar0, RAL(0) + 4) & (1 << 31)  # the PF's own MAC goes nowhere
 
 
 def read_pcap(path):

@@ -13,7 +13,7 @@
 
 static u32 regfile[IGB_BAR0_SIZE / 4];
 static struct igb_hw hw;
-static struct igb_vf vfs[IGB_MAX_VFS];
+static struct igb_vf vfs[IGB_POOLS];
 
 static const u8 pf_mac[6] = { 0x52, 0x54, 0x00, 0x12, 0x34, 0x56 };
 static const u8 mac13[6] = { 0x52, 0x54, 0x00, 0x12, 0x34, 0x13 };
@@ -30,7 +30,7 @@ static int setup(void **state)
 	memset(regfile, 0xa5, sizeof(regfile));
 	hw = (struct igb_hw){ .regs = (volatile u8 *)regfile, .num_vfs = 3 };
 	memcpy(hw.pf_mac, pf_mac, 6);
-	for (u16 i = 0; i < IGB_MAX_VFS; i++)
+	for (u16 i = 0; i < IGB_POOLS; i++)
 		igb_mbx_vf_init(&vfs[i], i);
 	return 0;
 }
@@ -84,12 +84,30 @@ static void test_vmdq_init(void **state)
 static void test_anti_spoof_all_vfs(void **state)
 {
 	(void)state;
-	hw.num_vfs = IGB_MAX_VFS;
+	hw.num_vfs = IGB_VFS_DEFAULT_MAX;
 	igb_vmdq_init(&hw);
 	assert_int_equal(reg(IGB_DTXSWC), IGB_DTXSWC_LOOPBACK_EN | 0x7f7f);
 	hw.num_vfs = 0;
 	igb_vmdq_init(&hw);
 	assert_int_equal(reg(IGB_DTXSWC), IGB_DTXSWC_LOOPBACK_EN);
+}
+
+/* sriov=...:8: pool 7 is VF7's; the PF keeps no pool, its MAC steers nowhere. */
+static void test_eight_vfs(void **state)
+{
+	(void)state;
+	hw.num_vfs = IGB_POOLS;
+	assert_false(igb_pf_has_pool(&hw));
+	igb_vmdq_init(&hw);
+	assert_int_equal(reg(IGB_DTXSWC), IGB_DTXSWC_LOOPBACK_EN | 0xffff);
+	assert_int_equal(reg(IGB_VFRE), 0);
+	assert_int_equal(reg(IGB_RAH(0)) & IGB_RAH_AV, 0);
+	assert_int_equal(reg(IGB_VMOLR(7)), IGB_VMOLR_STRCRC);
+	igb_mbx_vf_assign(&vfs[7], "p8", mac13);
+	igb_pool_setup(&hw, &vfs[7]);
+	assert_int_equal(reg(IGB_RAH(16)), 0x1334 | IGB_RAH_POOL(7) | IGB_RAH_AV);
+	hw.num_vfs = IGB_VFS_DEFAULT_MAX;
+	assert_true(igb_pf_has_pool(&hw));
 }
 
 static void test_pool_setup(void **state)
@@ -108,9 +126,9 @@ static void test_pool_setup(void **state)
 	/* An unassigned VF's entry stays invalid. */
 	igb_pool_setup(&hw, &vfs[1]);
 	assert_int_equal(reg(IGB_RAH(22)) & IGB_RAH_AV, 0);
-	/* A VF index beyond the PF's pool is never programmed. */
-	vfs[6].index = IGB_PF_POOL;
-	igb_pool_setup(&hw, &vfs[6]);
+	/* A VF that is not enabled (here VF7: the PF's pool) is never programmed. */
+	igb_mbx_vf_assign(&vfs[7], "p8", mac13);
+	igb_pool_setup(&hw, &vfs[7]);
 	assert_int_equal(reg(IGB_VMOLR(IGB_PF_POOL)) & IGB_VMOLR_AUPE, IGB_VMOLR_AUPE);
 	assert_int_equal(reg(IGB_RAH(igb_vf_rar(IGB_PF_POOL))) & IGB_RAH_AV, 0);
 }
@@ -175,6 +193,7 @@ int main(void)
 		cmocka_unit_test_setup(test_rar_layout, setup),
 		cmocka_unit_test_setup(test_vmdq_init, setup),
 		cmocka_unit_test_setup(test_anti_spoof_all_vfs, setup),
+		cmocka_unit_test_setup(test_eight_vfs, setup),
 		cmocka_unit_test_setup(test_pool_setup, setup),
 		cmocka_unit_test_setup(test_vmolr_follows_requests, setup),
 		cmocka_unit_test_setup(test_pool_enable_touches_one_pool, setup),
