@@ -72,12 +72,12 @@
 
 static u32 rd32(struct igbvf *vf, u32 off)
 {
-	return *(volatile u32 *)(vf->regs + off);
+	return igbvf_read32(vf, off);
 }
 
 static void wr32(struct igbvf *vf, u32 off, u32 v)
 {
-	*(volatile u32 *)(vf->regs + off) = v;
+	igbvf_write32(vf, off, v);
 }
 
 static void barrier(void)

@@ -120,6 +120,13 @@ void igbvf_reset_quiet(struct igbvf *vf);
 /* Test aid: aim the next RX descriptor the NIC will use at gpa (restored once used). */
 int igbvf_aim_rx(struct igbvf *vf, u64 gpa);
 
+/*
+ * Register access at offset off of BAR 0: uncached MMIO (guests/lib/igbvf_io.c);
+ * the host unit test (tests/unit/test_igbvf.c) links a model of the VF instead.
+ */
+u32 igbvf_read32(const struct igbvf *vf, u32 off);
+void igbvf_write32(const struct igbvf *vf, u32 off, u32 v);
+
 /* The NIC's own per-VF counters (VFGPRC, VFGPTC: good packets received, transmitted). */
 u32 igbvf_hw_rx_packets(struct igbvf *vf);
 u32 igbvf_hw_tx_packets(struct igbvf *vf);

@@ -109,10 +109,16 @@ class NetNS:
                                 start_new_session=True)
 
     def ping(self, dst, count, interval=0.05, wait=2, timeout=None):
-        """Run ping in the namespace; returns (transmitted, received, output)."""
+        """Run ping in the namespace; returns (transmitted, received, output).
+
+        A reply counts if it comes within `wait` seconds after the last request: -w makes
+        ping wait for every answer (without it, ping stops waiting two round trips after
+        its last request, and a reply delayed by a busy TCG host would count as lost).
+        """
         assert dst.startswith("192.0.2.")
+        deadline = int(count * interval + wait) + 1
         p = self.run(["ping", "-n", "-q", "-c", str(count), "-i", str(interval), "-W", str(wait),
-                      dst], timeout=timeout or count * interval * 4 + 30)
+                      "-w", str(deadline), dst], timeout=timeout or deadline + 30)
         m = re.search(r"(\d+) packets transmitted, (\d+) received", p.stdout)
         if not m:
             return 0, 0, p.stdout + p.stderr
