@@ -100,6 +100,30 @@ def ready(ns, m, part, seconds=30):
                                                                          m.serial()[-3000:]))
 
 
+def test_mac_and_address_from_the_module_line(tmp_path):
+    # mac= and ip= on the module line override the plan: the PF locks that MAC for the VF (the
+    # guest learns it from the RESET answer), the guest takes the address from its boot
+    # information, and the peer reaches it there with that MAC. Its own short boot, before the
+    # shared one starts.
+    with netns.NetNS() as ns:
+        m = netns.NetMachine(
+            ns, str(tmp_path), smp=2, mem="256M", iommu=True, files=FILES, timeout=120,
+            devices=["pcie-root-port,id=rp0,slot=1", "igb,bus=rp0,netdev=n0"],
+            modules=[(NET, "name=solo cpus=1 mem=16M vf=3 mac=02:00:00:00:00:33 "
+                           "ip=192.0.2.77/28 -- stats=0")])
+        with m:
+            m.wait_for(r"^\[solo\] net: up mac 02:00:00:00:00:33 ip 192\.0\.2\.77/28$",
+                       timeout=90)
+            m.wait_for(r"^\[solo\] net: link up", timeout=30)
+            end = time.monotonic() + 30
+            while ns.ping("192.0.2.77", 1, wait=1)[1] != 1:
+                assert time.monotonic() < end, m.serial()[-3000:]
+            assert ns.ping("192.0.2.77", 20, wait=5)[:2] == (20, 20)
+            assert ns.neigh().get("192.0.2.77") == "02:00:00:00:00:33"
+            assert re.search(r"^igb: VF3 \(0000:01:10\.6\) -> solo, MAC 02:00:00:00:00:33$",
+                             m.serial(), re.M)
+
+
 def test_partitions_come_up_with_the_planned_addresses(rig):
     log = rig.m.serial()
     for part, p in PLAN.items():
