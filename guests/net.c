@@ -101,26 +101,25 @@ static void stats_print(void)
 
 /* --- test modes --- */
 
+/* Ask the PF for another MAC; the answer: "ack" (we use it), "nack" or "error". */
 static const char *askmac(const char *text)
 {
-	u8 mac[6], old[6];
-	char a[18], b[18];
+	u8 mac[6];
+	char want[18], have[18];
 	int r;
 
 	if (!net_parse_mac(text, mac))
 		return "bad MAC";
-	memcpy(old, vf.mac, 6);
 	r = igbvf_set_mac(&vf, mac);
-	net_format_mac(a, mac);
-	net_format_mac(b, old);
-	printf("net: askmac %s: %s (MAC %s)\n", a,
-	       r == -IGBVF_ENACK ? "NACK"
-	       : !r              ? "ACK"
-				 : igbvf_err(r),
-	       r ? b : a);
 	if (!r)
-		memcpy(nif.mac, mac, 6); /* the PF gave it: use it */
-	return r == -IGBVF_ENACK ? "nack" : !r ? "ack" : "error";
+		memcpy(nif.mac, mac, 6);
+	net_format_mac(want, mac);
+	net_format_mac(have, vf.mac);
+	printf("net: askmac %s: %s (MAC %s)\n", want,
+	       r == -IGBVF_ENACK ? "NACK" : (r ? igbvf_err(r) : "ACK"), have);
+	if (r == -IGBVF_ENACK)
+		return "nack";
+	return r ? "error" : "ack";
 }
 
 /* Send SPOOF_FRAMES UDP frames to the peer with a foreign source MAC (ARP the peer first). */
@@ -202,7 +201,7 @@ static void vf_up(int (*how)(struct igbvf *), const char *what)
 
 static bool quiet_reset;
 
-/* Reset the VF without the handshake, as if the PF had forgotten us: the link check must notice. */
+/* Reset the VF without the handshake, as if the PF had forgotten us: the link check notices. */
 static void reset_quiet(void)
 {
 	quiet_reset = false;
@@ -307,7 +306,10 @@ static bool mac_zero(const u8 *m)
 	return !(m[0] | m[1] | m[2] | m[3] | m[4] | m[5]);
 }
 
-/* Our address: ip= on our command line, else the hypervisor's (ip= on the module line), else the plan's. */
+/*
+ * Our address: ip= on our command line, else the boot information's (ip= on
+ * the module line, or the plan's there), else the plan's for our index.
+ */
 static void net_config(u32 *ip, u32 *mask)
 {
 	const struct hv_net_info *ni = &boot_info->net;
@@ -357,6 +359,20 @@ static void test_modes(void)
 		reset_quiet();
 }
 
+/* Every SERVICE_MS: PF messages and resets (with igbvf's link check every CHECK_MS), the link. */
+static void service(bool check, bool *link)
+{
+	if (igbvf_service(&vf, check)) {
+		printf("net: the PF reset us or forgot us; bringing the VF up again\n");
+		vf_up(igbvf_up, "up again:");
+	}
+	if (igbvf_link_up(&vf) != *link) {
+		*link = !*link;
+		printf("net: link %s\n", *link ? "up" : "down");
+	}
+}
+
+/* Poll the receive ring forever; between frames, commands, the PF and the counters. */
 static void serve(u64 stats_ms)
 {
 	u64 per_ms = tsc_per_ms(), now = rdtsc();
@@ -369,23 +385,16 @@ static void serve(u64 stats_ms)
 		int n = igbvf_rx_poll(&vf, on_frame, &nif, 32);
 
 		ctl_poll();
-		now = rdtsc();
 		if (vf.escape.done)
 			escape_report();
+		now = rdtsc();
 		if (now >= next_service) {
 			bool check = now >= next_check;
 
 			next_service = now + SERVICE_MS * per_ms;
 			if (check)
 				next_check = now + CHECK_MS * per_ms;
-			if (igbvf_service(&vf, check)) {
-				printf("net: the PF reset us or forgot us; bringing the VF up again\n");
-				vf_up(igbvf_up, "up again:");
-			}
-			if (igbvf_link_up(&vf) != link) {
-				link = !link;
-				printf("net: link %s\n", link ? "up" : "down");
-			}
+			service(check, &link);
 		}
 		if (stats_ms && now >= next_stats) {
 			next_stats = now + stats_ms * per_ms;

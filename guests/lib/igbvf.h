@@ -114,7 +114,7 @@ bool igbvf_link_up(struct igbvf *vf);
  */
 int igbvf_service(struct igbvf *vf, bool check);
 
-/* Test aid: reset the VF (CTRL.RST) without the handshake; the PF forgets it, igbvf_service() notices. */
+/* Test aid: CTRL.RST without the handshake; the PF forgets the VF, igbvf_service() notices. */
 void igbvf_reset_quiet(struct igbvf *vf);
 
 /* Test aid: aim the next RX descriptor the NIC will use at gpa (restored once used). */
