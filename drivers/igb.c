@@ -12,6 +12,14 @@
  * vector's EITR throttle caps the interrupt rate at IGB_ITR_US apart however
  * fast VFs write, and each VF has its own message budget (igb_mbx_admit), so
  * a flooding VF is ignored for a while and the others are served as before.
+ *
+ * QEMU 10.0's model, checked against its -trace and registers (tests/qemu/test_igb.py):
+ * the link comes up only through PHY autonegotiation (CTRL.SLU alone: never);
+ * VFs see RSTI until CTRL_EXT.PFRSTD; VFRE/VFTE gate the PF's pool too, and a
+ * receive address without pool bits steers nowhere (both: the PF's own frame
+ * never comes back); without RCTL.SECRC frames arrive 4 bytes longer; with 8
+ * VFs queue 7 is VF7's and the PF gets nothing; DTXSWC anti-spoofing is stored
+ * but not enforced (a VF's spoofed frames reach the wire, WVBR stays 0).
  */
 #define LOG_TAG "igb"
 #include "drivers/igb.h"

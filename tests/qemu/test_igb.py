@@ -230,6 +230,19 @@ def test_vfs_follow_the_plan(machine):
     assert bar(devs[(1, 17, 4)], 0) and bar(devs[(1, 17, 6)], 0) is None  # VF6 yes, VF7 no
 
 
+def test_without_iommu_the_vf_is_mmio_only(machine):
+    # No intel-iommu: the PF's interrupt is a plain MSI, its rings untranslated; the VF is
+    # given without bus mastering (it could reach any memory), but its mailbox works.
+    m = machine(cmdline="selftest=igb_pf_loopback", smp=2, devices=NIC,
+                modules=[("/guests/mbxtest.elf", "name=p1 vf=0 -- mode=check")], files=FILES,
+                extra=["-netdev", "user,id=n0"], timeout=60)
+    m.wait_for(r"\[p1\] mbx: check done, 0 failure")
+    s = m.serial()
+    assert "ok 1 igb_pf_loopback" in s
+    assert "p1: 0000:01:10.0 8086:10ca is its 00:01.0; bus mastering refused (no IOMMU)" in s
+    assert re.search(r"\[p1\] vpci: 00:01\.0 8086:10ca class 020000 cmd 0002 ", s)
+
+
 def test_sriov_option_and_no_vf_asked(machine):
     m = machine(cmdline="sriov=01:00.0:3", smp=2, iommu=True, devices=NIC,
                 extra=["-netdev", "user,id=n0"], timeout=60)
