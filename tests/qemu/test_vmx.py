@@ -1,0 +1,177 @@
+# SPDX-License-Identifier: MIT
+"""Partitions under Intel VMX with EPT, in Bochs: the partition tests' guests and checks, again.
+
+QEMU's TCG has no VMX, Bochs 2.7 has (ENVIRONMENT.md). The same guest images and
+command lines as tests/qemu/test_partitions.py run here on an Intel CPU model, and
+are judged the same way: by the guests' own lines, by the hypervisor's stop lines,
+and by physical memory read from outside (Bochs' debugger instead of QEMU's
+monitor). Few boots, each with several partitions, keep this part of `make test`
+short; `make test-long` (HV_TEST_LONG=1) adds other CPU models.
+"""
+import os
+import re
+import struct
+
+import pytest
+
+import bochs
+import hvtest
+import test_partitions as tp
+
+HELLO, ATTACK, FILES = tp.HELLO, tp.ATTACK, tp.FILES
+MODEL = "corei7_skylake_x"
+LONG = os.environ.get("HV_TEST_LONG") == "1"
+long_only = pytest.mark.skipif(not LONG, reason="make test-long (HV_TEST_LONG=1) runs it")
+
+
+def boot(tmp_path, modules, cpus, model=MODEL, cmdline="", timeout=150):
+    assert os.path.exists(bochs.BOCHS), "bochs-bin missing: run tools/setup"
+    m = bochs.BochsMachine(str(tmp_path), cmdline=cmdline, cpus=cpus, model=model,
+                           modules=modules, files=FILES, timeout=timeout).start()
+    m.wait_for(r"^hv: boot complete", timeout=60)
+    return m
+
+
+def assert_vmx_backend(log):
+    assert re.search(r"^vcpu: backend svm not usable: not an AMD CPU$", log, re.M)
+    assert re.search(r"^vmx: Intel VMX with EPT \(4-level, write-back, 2 MiB pages\)", log, re.M)
+    assert re.search(r"^vcpu: backend vmx selected$", log, re.M)
+
+
+def assert_alive(m):
+    assert m.proc.poll() is None, "Bochs ended"
+    log = m.serial()
+    assert "PANIC" not in log, log[-3000:]
+    # A reset that got through would boot the machine again.
+    assert log.count("hv: SR-IOV partitioning hypervisor") == 1, log[-3000:]
+
+
+def isolation(tmp_path, model):
+    """Heartbeats beside a write outside RAM, a triple fault and bad hypercalls."""
+    m = boot(tmp_path, [
+        (HELLO, "name=p1 mem=16M -- beat=200"),
+        (ATTACK, "name=p2 mem=8M -- mode=npf addr=0x800000 delay=300"),
+        (ATTACK, "name=p3 mem=8M -- mode=triple delay=300"),
+        (ATTACK, "name=p4 mem=8M -- mode=hcall beat=300"),
+    ], cpus=5, model=model)
+    try:
+        m.wait_for(r"^p2: stopped: NPF write at GPA 0x800000 ", timeout=60)
+        m.wait_for(r"^p3: stopped: triple fault \(shutdown\) on vCPU 0 at RIP 0x[0-9a-f]+$")
+        m.wait_for(r"^\[p4\] hcall: (\d+) of \1 bad hypercalls refused as expected$")
+        m.wait_for(r"^\[p4\] hcall: part info works: p4 vCPU 0 on host CPU 4$")
+        m.wait_for(r"^\[p4\] hcall: console write works$")
+        tp.keeps_beating(m, "p1", 3)
+        tp.keeps_beating(m, "p4", 1)
+        log = m.serial()
+        assert_vmx_backend(log)
+        assert "FAILED" not in log
+        for name in ("p2", "p3"):
+            assert len(re.findall(r"^%s: stopped:" % name, log, re.M)) == 1
+        assert not re.search(r"^p[14]: stopped", log, re.M)
+        assert re.search(r"^p2: exits: .*npf 1", log, re.M)
+        assert re.search(r"^p3: exits: .*shutdown 1", log, re.M)
+        assert re.search(r"^p4: warning: hypercall 0x0 from vCPU 0 refused: unknown hypercall",
+                         log, re.M)
+        # From outside: p1's image sits at its reported host-physical base, and the word just
+        # past p2's RAM is not what p2 tried to write there.
+        r = tp.ram_ranges(log)
+        tp.assert_image_in_ram(m, r["p1"][0], FILES[0][0])
+        b2, s2 = r["p2"]
+        assert m.read_phys(b2 + s2, 8) != struct.pack("<Q", 0x6B636174746121)
+        assert_alive(m)
+    finally:
+        m.kill()
+
+
+def test_vmx_isolation(tmp_path):
+    isolation(tmp_path, MODEL)
+
+
+def probe_matches_svm(log, name):
+    """The CPUID and MSR policy seen from inside: what test_partitions checks under SVM."""
+    probe = dict(re.findall(r"^\[%s\] probe: (\S+) (.*)$" % name, log, re.M))
+    ecx1 = int(re.search(r"ecx=0x([0-9a-f]+)", probe["cpuid1"]).group(1), 16)
+    assert ecx1 & (1 << 31), "hypervisor bit clear"
+    assert not ecx1 & (1 << 5), "VMX visible"
+    ecx81 = int(re.search(r"ecx=0x([0-9a-f]+)", probe["cpuid80000001"]).group(1), 16)
+    assert not ecx81 & (1 << 2), "SVM visible"
+    assert probe["cpuid8000000a"] == "eax=0x0 ebx=0x0 edx=0x0"
+    assert probe["cpuid40000000"] == "eax=0x40000001 sig=hvpartition"
+    efer = int(probe["rdmsr-efer"].split()[-1], 16)
+    assert efer & 0x500 == 0x500 and not efer & (1 << 12), "EFER 0x%x" % efer
+    for refused in ("wrmsr-efer-svme", "rdmsr-vm-hsave", "wrmsr-vm-hsave", "wrmsr-apic-base",
+                    "wrmsr-mtrr-physbase0", "wrmsr-pat-bad"):
+        assert probe[refused] == "fault 13", (refused, probe[refused])
+    assert probe["wrmsr-pat-good"].startswith("ok")
+    assert probe["rdmsr-pat"] == "ok 0x7040600070406"
+    assert probe["vmload"] == "fault 6"
+
+
+def guest_view(tmp_path, model):
+    """CPUID/MSR policy, guest memory read from outside, ECAM emulation, a reset port."""
+    m = boot(tmp_path, [
+        (ATTACK, "name=p1 mem=8M -- mode=probe beat=300"),
+        (ATTACK, "name=p2 mem=8M -- mode=pattern beat=300"),
+        (ATTACK, "name=p3 mem=8M -- mode=pci op=bad"),
+        (ATTACK, "name=p4 mem=8M -- mode=ioport port=0xcf9 value=0x06 delay=300"),
+    ], cpus=5, model=model)
+    try:
+        m.wait_for(r"^\[p1\] probe: done$", timeout=60)
+        g = m.wait_for(r"^\[p2\] pattern: wrote GPA 0x([0-9a-f]+)-0x([0-9a-f]+)$")
+        m.wait_for(r"^\[p3\] pci: 0 functions via 0xcf8, 0 via ECAM at 0xe0000000, "
+                   r"cf8 0x80000804, id 0xffff/0xffffffffffffffff$")
+        m.wait_for(r"^p3: stopped: cannot emulate the \w+ at GPA 0xe0000000 .*only MOV")
+        m.wait_for(r"^p4: stopped: I/O write to port 0xcf9 \(1 byte\): not assigned")
+        tp.keeps_beating(m, "p1", 2)
+        log = m.serial()
+        assert_vmx_backend(log)
+        assert "FAILED" not in log
+        probe_matches_svm(log, "p1")
+        # The pattern, read from outside at the host-physical address the hypervisor named.
+        first, last = int(g.group(1), 16), int(g.group(2), 16)
+        assert last + 1 == 8 << 20
+        r = tp.ram_ranges(log)
+        b2 = r["p2"][0]
+        for gpa in (first, first + 0x1238, (first + last) // 2 & ~7, last - 7):
+            word, = struct.unpack("<Q", m.read_phys(b2 + gpa, 8))
+            assert word == tp.PATTERN ^ gpa, "GPA 0x%x: 0x%x" % (gpa, word)
+        # Nobody else's RAM has it: p1's image is intact, its free RAM still zero.
+        tp.assert_image_in_ram(m, r["p1"][0], FILES[1][0])
+        assert m.read_phys(r["p1"][0] + (6 << 20), 64) == bytes(64)
+        assert_alive(m)
+    finally:
+        m.kill()
+
+
+def test_vmx_guest_view(tmp_path):
+    guest_view(tmp_path, MODEL)
+
+
+def test_vmx_backend_selftests(tmp_path):
+    # The backend on its own: exits decoded with their lengths, EPT (a write lands at the
+    # host-physical address, an unmapped page faults after INVEPT), CR0/CR4 shadows, and
+    # failed entries explained. Bochs' log names each failed check independently.
+    names = ["vmx_exits", "vmx_control_registers", "vmx_entry_failures"]
+    run = bochs.Bochs(str(tmp_path), cmdline="selftest=" + ",".join(names), cpus=1,
+                      model=MODEL, timeout=60).run()
+    log = run.serial
+    assert not run.timed_out, log[-3000:]
+    results, planned = hvtest.ktap_results(log)
+    assert planned == len(names), log[-3000:]
+    for name in names:
+        assert results.get(name) == (True, ""), (name, log[-3000:])
+    explained = re.findall(r"^vmx: selftest: failed entry explained: (.*)$", log, re.M)
+    assert explained == [
+        "invalid guest state: guest RFLAGS 0x0: bit 1 must be 1, bits 3, 5, 15, 63:22 must be 0",
+        "VM-instruction error 7 (VM entry with invalid control field(s)): pin-based controls "
+        "0x0: outside what the CPU allows (must be 1: 0x16, may be 1: 0x7f)",
+        "VM-instruction error 8 (VM entry with invalid host-state field(s))",
+        "invalid guest state: guest CS access rights 0xe09b: L and D/B both set",
+    ], explained
+    failed = re.findall(r"\] (VMENTER FAIL|VMFAIL): (.*)$", run.bochs_log(), re.M)
+    assert [why for _, why in failed] == [
+        "RFLAGS[1] cleared",
+        "VMCS EXEC CTRL: VMX pin-based controls allowed 0-settings",
+        "VMCS invalid host TR selector",
+        "VMCS x86_64 guest wrong CS.D_B/L",
+    ], failed
