@@ -415,11 +415,39 @@ static void svm_decode_exc(const struct vmcb *vm, u32 code, struct vcpu_exit *e)
 	e->exc.error = (u32)vm->ctl.exitinfo1;
 }
 
-static void svm_bad_insn(struct vcpu_exit *e, u8 vector)
+/* SVM instructions, MONITOR/MWAIT (#UD) and RDPMC (#GP: no PMU) are not the partition's. */
+static bool svm_bad_insn(u32 code, struct vcpu_exit *e)
 {
+	bool ud = code == SVM_EXIT_INVLPGA ||
+		  (code >= SVM_EXIT_VMRUN && code <= SVM_EXIT_SKINIT && code != SVM_EXIT_VMMCALL) ||
+		  (code >= SVM_EXIT_MONITOR && code <= SVM_EXIT_MWAIT_CON);
+
+	if (!ud && code != SVM_EXIT_RDPMC)
+		return false;
 	e->reason = VCPU_EXIT_BAD_INSN;
-	e->exc.vector = vector;
+	e->exc.vector = ud ? EXC_UD : EXC_GP;
+	return true;
 }
+
+static void svm_decode_msr(const struct vcpu *v, const struct vmcb *vm, struct vcpu_exit *e)
+{
+	e->reason = vm->ctl.exitinfo1 ? VCPU_EXIT_MSR_WRITE : VCPU_EXIT_MSR_READ;
+	e->msr.index = (u32)v->regs.rcx;
+	e->msr.value = (v->regs.rdx << 32) | (u32)v->regs.rax;
+	e->insn_len = svm_insn_len(vm, 2);
+}
+
+/* Exits that are a reason and, for instructions, a length (used without NRIP save). */
+static const struct {
+	u32 code;
+	u8 reason;
+	u8 len;
+} svm_plain_exits[] = {
+	{ SVM_EXIT_INTR, VCPU_EXIT_IRQ, 0 },          { SVM_EXIT_NMI, VCPU_EXIT_IRQ, 0 },
+	{ SVM_EXIT_CPUID, VCPU_EXIT_CPUID, 2 },       { SVM_EXIT_VMMCALL, VCPU_EXIT_HYPERCALL, 3 },
+	{ SVM_EXIT_HLT, VCPU_EXIT_HLT, 1 },           { SVM_EXIT_INVD, VCPU_EXIT_INVD, 2 },
+	{ SVM_EXIT_SHUTDOWN, VCPU_EXIT_SHUTDOWN, 0 }, { SVM_EXIT_INIT, VCPU_EXIT_INIT, 0 },
+};
 
 static void svm_decode(struct vcpu *v, const struct vmcb *vm, struct vcpu_exit *e)
 {
@@ -429,64 +457,27 @@ static void svm_decode(struct vcpu *v, const struct vmcb *vm, struct vcpu_exit *
 	e->hw_code = vm->ctl.exitcode;
 	e->cpl = vm->save.cpl;
 	e->reason = VCPU_EXIT_UNKNOWN;
-	switch (code) {
-	case SVM_EXIT_INTR:
-	case SVM_EXIT_NMI:
-		e->reason = VCPU_EXIT_IRQ;
-		break;
-	case SVM_EXIT_CPUID:
-		e->reason = VCPU_EXIT_CPUID;
-		e->insn_len = svm_insn_len(vm, 2);
-		break;
-	case SVM_EXIT_MSR:
-		e->reason = vm->ctl.exitinfo1 ? VCPU_EXIT_MSR_WRITE : VCPU_EXIT_MSR_READ;
-		e->msr.index = (u32)v->regs.rcx;
-		e->msr.value = (v->regs.rdx << 32) | (u32)v->regs.rax;
-		e->insn_len = svm_insn_len(vm, 2);
-		break;
-	case SVM_EXIT_IOIO:
-		svm_decode_io(vm, e);
-		break;
-	case SVM_EXIT_VMMCALL:
-		e->reason = VCPU_EXIT_HYPERCALL;
-		e->insn_len = svm_insn_len(vm, 3);
-		break;
-	case SVM_EXIT_NPF:
-		svm_decode_npf(vm, e);
-		break;
-	case SVM_EXIT_HLT:
-		e->reason = VCPU_EXIT_HLT;
-		e->insn_len = svm_insn_len(vm, 1);
-		break;
-	case SVM_EXIT_INVD:
-		e->reason = VCPU_EXIT_INVD;
-		e->insn_len = svm_insn_len(vm, 2);
-		break;
-	case SVM_EXIT_SHUTDOWN:
-		e->reason = VCPU_EXIT_SHUTDOWN;
-		break;
-	case SVM_EXIT_INIT:
-		e->reason = VCPU_EXIT_INIT;
-		break;
-	case SVM_EXIT_RDPMC:
-		svm_bad_insn(e, EXC_GP);
-		break; /* no PMU for partitions */
-	case SVM_EXIT_INVLPGA:
-	case SVM_EXIT_VMRUN:
-	case SVM_EXIT_VMMCALL + 1 ... SVM_EXIT_SKINIT:
-	case SVM_EXIT_MONITOR ... SVM_EXIT_MWAIT_CON:
-		svm_bad_insn(e, EXC_UD);
-		break;
-	case SVM_EXIT_EXCP_BASE + EXC_DB:
-	case SVM_EXIT_EXCP_BASE + EXC_AC:
-		svm_decode_exc(vm, code, e);
-		break;
-	case SVM_EXIT_INVALID:
-		svm_explain_invalid(vm, e);
-		break;
-	default:
-		break;
+	for (u32 i = 0; i < ARRAY_SIZE(svm_plain_exits); i++) {
+		if (code == svm_plain_exits[i].code) {
+			e->reason = svm_plain_exits[i].reason;
+			e->insn_len = svm_plain_exits[i].len
+					      ? svm_insn_len(vm, svm_plain_exits[i].len)
+					      : 0;
+			return;
+		}
 	}
+	if (svm_bad_insn(code, e))
+		return;
+	if (code == SVM_EXIT_MSR)
+		svm_decode_msr(v, vm, e);
+	else if (code == SVM_EXIT_IOIO)
+		svm_decode_io(vm, e);
+	else if (code == SVM_EXIT_NPF)
+		svm_decode_npf(vm, e);
+	else if (code == SVM_EXIT_EXCP_BASE + EXC_DB || code == SVM_EXIT_EXCP_BASE + EXC_AC)
+		svm_decode_exc(vm, code, e);
+	else if (code == SVM_EXIT_INVALID)
+		svm_explain_invalid(vm, e);
 }
 
 static void svm_run(struct vcpu *v, struct vcpu_exit *e)

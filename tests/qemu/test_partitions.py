@@ -14,6 +14,7 @@ import time
 
 import pytest
 
+import elfsyms
 import hvtest
 
 GUESTS = os.path.join(hvtest.BUILD, "guests")
@@ -74,6 +75,15 @@ def assert_image_in_ram(m, base, elf):
         assert m.read_phys(base + paddr, n) == blob[:n], "segment at GPA 0x%x differs" % paddr
 
 
+def cpu_states(m):
+    """{cpu index: (RIP, halted)} from the monitor's `info registers -a`."""
+    out = {}
+    for blk in m.hmp("info registers -a").split("CPU#")[1:]:
+        rip = int(re.search(r"RIP=([0-9a-f]+)", blk).group(1), 16)
+        out[int(blk.split()[0])] = (rip, re.search(r"HLT=(\d)", blk).group(1) == "1")
+    return out
+
+
 def assert_alive(m):
     assert m.proc.poll() is None, "QEMU exited (status %s)" % m.proc.returncode
     log = m.serial()
@@ -112,6 +122,14 @@ def test_write_outside_ram_stops_only_that_partition(machine):
     # The word just past p2's RAM is not what p2 tried to write there.
     b2, s2 = ram_ranges(log)["p2"]
     assert m.read_phys(b2 + s2, 8) != struct.pack("<Q", 0x6B636174746121)
+    # From outside: p2's CPU 2 halts in the hypervisor's idle loop, p1's CPU 1 runs p1's code.
+    # (p1 leaves its code briefly for each console exit: look a few times.)
+    for _ in range(5):
+        cpus = cpu_states(m)
+        if not cpus[1][1] and 0x100000 <= cpus[1][0] < 0x200000:
+            break
+    assert not cpus[1][1] and 0x100000 <= cpus[1][0] < 0x200000, "CPU 1: %r" % (cpus[1],)
+    assert cpus[2][1] and elfsyms.function_at(cpus[2][0]) == "smp_idle", "CPU 2: %r" % (cpus[2],)
     assert_alive(m)
 
 
