@@ -64,6 +64,7 @@ struct vmx_vcpu {
 	bool set_up;   /* the VMCS was written on its CPU */
 	bool launched; /* VMRESUME from now on */
 	bool flush;    /* INVEPT/INVVPID before the next entry */
+	bool exited;   /* the last run ended in a VM exit (the exit fields are its) */
 	u64 exit_rip;  /* RIP at the last exit: moving past it ends STI/MOV SS blocking */
 	struct vcpu_state start;
 	char detail[192]; /* why the last entry failed, in full */
@@ -888,6 +889,8 @@ static void vmx_run(struct vcpu *v, struct vcpu_exit *e)
 
 	memset(e, 0, sizeof(*e));
 	e->reason = VCPU_EXIT_UNKNOWN;
+	vv->detail[0] = '\0';
+	vv->exited = false;
 	if (vmx_load(v)) {
 		vmx_fail(v, e);
 		return;
@@ -906,6 +909,7 @@ static void vmx_run(struct vcpu *v, struct vcpu_exit *e)
 		vmx_entry_insn_failed(v, r, e);
 		return;
 	}
+	vv->exited = true;
 	reason = (u32)vmcs_read(VMCS_EXIT_REASON);
 	v->regs.rsp = vmcs_read(VMCS_GUEST_RSP);
 	v->regs.rip = vv->exit_rip = vmcs_read(VMCS_GUEST_RIP);
@@ -1016,17 +1020,16 @@ static void vmx_dump(struct vcpu *v)
 	struct vmx_vcpu *vv = v->backend;
 	u32 reason;
 
-	if (vmx_load(v)) {
-		printk(LOG_ERR, "  %s\n", vv->detail);
-		return;
-	}
-	reason = (u32)vmcs_read(VMCS_EXIT_REASON);
-	printk(LOG_ERR, "  exit reason %u (%s)%s, qualification 0x%llx, GPA 0x%llx\n",
-	       reason & 0xffff, vmx_exit_reason_name(reason & 0xffff),
-	       (reason & EXIT_REASON_ENTRY_FAILURE) ? " at VM entry" : "",
-	       vmcs_read(VMCS_EXIT_QUALIFICATION), vmcs_read(VMCS_GUEST_PHYS_ADDR));
 	if (vv->detail[0])
 		printk(LOG_ERR, "  %s\n", vv->detail);
+	if (vmx_load(v))
+		return;
+	reason = (u32)vmcs_read(VMCS_EXIT_REASON);
+	if (vv->exited) /* not after a VMLAUNCH/VMRESUME that failed as an instruction */
+		printk(LOG_ERR, "  exit reason %u (%s)%s, qualification 0x%llx, GPA 0x%llx\n",
+		       reason & 0xffff, vmx_exit_reason_name(reason & 0xffff),
+		       (reason & EXIT_REASON_ENTRY_FAILURE) ? " at VM entry" : "",
+		       vmcs_read(VMCS_EXIT_QUALIFICATION), vmcs_read(VMCS_GUEST_PHYS_ADDR));
 	printk(LOG_ERR,
 	       "  interruption info 0x%llx, IDT vectoring 0x%llx, VM-instruction error %llu\n",
 	       vmcs_read(VMCS_EXIT_INTR_INFO), vmcs_read(VMCS_IDT_VECTORING_INFO),

@@ -12,6 +12,7 @@ A BochsMachine is the same boot kept running, with the interface of hvtest.Machi
 partition tests use (wait_for, serial, read_phys, kill): physical memory is read from outside
 through Bochs' own debugger (interrupted with SIGINT, `xp`, then `c`).
 """
+import contextlib
 import os
 import re
 import signal
@@ -124,6 +125,8 @@ class BochsMachine(Bochs):
         self.serial_path = os.path.join(workdir, "serial.log")
         self.out_path = os.path.join(workdir, "bochs.stdout")
         self.deadline = None
+        self.stopped = False
+        self.resumed = 0.0
 
     def start(self):
         self._prepare("c\n")
@@ -211,10 +214,12 @@ class BochsMachine(Bochs):
             time.sleep(0.02)
 
     def _stop(self):
-        """Bring the simulation to the debugger's prompt (SIGINT), retrying: a SIGINT that
-        arrives before an earlier `c` has resumed the simulation is lost."""
+        """Bring the simulation to the debugger's prompt with SIGINT. A SIGINT that arrives
+        while the debugger is still taking the last `c` is lost: wait a moment after each
+        `c`, and retry."""
         n = self._prompts()
-        for _ in range(20):
+        time.sleep(max(0.0, self.resumed + 0.3 - time.monotonic()))
+        for _ in range(60):
             os.kill(self.proc.pid, signal.SIGINT)
             try:
                 self._wait_prompts(n + 1, 0.5)
@@ -224,17 +229,47 @@ class BochsMachine(Bochs):
                     raise
         raise AssertionError("Bochs' debugger did not stop the machine")
 
+    def _resume(self):
+        self.proc.stdin.write(b"c\n")
+        self.proc.stdin.flush()
+        self.resumed = time.monotonic()
+
+    @contextlib.contextmanager
+    def paused(self):
+        """Hold the machine at the debugger's prompt: reads inside need no stop of their own."""
+        if self.stopped:
+            yield self
+            return
+        self._stop()
+        self.stopped = True
+        try:
+            yield self
+        finally:
+            self.stopped = False
+            self._resume()
+
+    def cpu_states(self):
+        """{cpu: (physical address, CS:RIP text, instruction)} of each CPU's next instruction,
+        as the debugger lists them when it stops the machine."""
+        with open(self.out_path, "rb") as f:
+            start = len(f.read())
+        with self.paused():
+            with open(self.out_path, "rb") as f:
+                text = f.read()[start:].decode("utf-8", "replace")
+        out = {}
+        for m in re.finditer(r"^\((\d+)\)\.?\s*\[0x([0-9a-f]+)\] ([0-9a-f]{4}:[0-9a-f]+) "
+                             r"\([^)]*\): (.*?)\s*;", text, re.M):
+            out[int(m.group(1))] = (int(m.group(2), 16), m.group(3), m.group(4))
+        return out
+
     def read_phys(self, addr, length):
         """Bytes of physical memory, read by Bochs' debugger while the machine stands still."""
-        self._stop()
-        try:
+        with self.paused():
             text = self._command("xp /%dbx 0x%x" % (length, addr))
-        finally:
-            self.proc.stdin.write(b"c\n")
-            self.proc.stdin.flush()
         out = bytearray()
         for line in text.splitlines():
             if re.match(r"^0x[0-9a-f]+ <", line):
-                out += bytes(int(b, 16) for b in re.findall(r"0x([0-9a-f]{2})\b", line.split(":", 1)[1]))
+                out += bytes(int(b, 16) for b in re.findall(r"0x([0-9a-f]{2})\b",
+                                                            line.split(":", 1)[1]))
         assert len(out) >= length, "xp returned %d of %d bytes:\n%s" % (len(out), length, text)
         return bytes(out[:length])

@@ -15,6 +15,7 @@ import struct
 import pytest
 
 import bochs
+import elfsyms
 import hvtest
 import test_partitions as tp
 
@@ -24,11 +25,16 @@ LONG = os.environ.get("HV_TEST_LONG") == "1"
 long_only = pytest.mark.skipif(not LONG, reason="make test-long (HV_TEST_LONG=1) runs it")
 
 
-def boot(tmp_path, modules, cpus, model=MODEL, cmdline="", timeout=150):
+def boot(tmp_path, modules, cpus, model=MODEL, cmdline="", timeout=240):
+    """A started BochsMachine past "boot complete" (killed if it does not get there)."""
     assert os.path.exists(bochs.BOCHS), "bochs-bin missing: run tools/setup"
     m = bochs.BochsMachine(str(tmp_path), cmdline=cmdline, cpus=cpus, model=model,
                            modules=modules, files=FILES, timeout=timeout).start()
-    m.wait_for(r"^hv: boot complete", timeout=60)
+    try:
+        m.wait_for(r"^hv: boot complete", timeout=120)
+    except BaseException:
+        m.kill()
+        raise
     return m
 
 
@@ -55,13 +61,13 @@ def isolation(tmp_path, model):
         (ATTACK, "name=p4 mem=8M -- mode=hcall beat=300"),
     ], cpus=5, model=model)
     try:
-        m.wait_for(r"^p2: stopped: NPF write at GPA 0x800000 ", timeout=60)
+        m.wait_for(r"^p2: stopped: NPF write at GPA 0x800000 ", timeout=90)
         m.wait_for(r"^p3: stopped: triple fault \(shutdown\) on vCPU 0 at RIP 0x[0-9a-f]+$")
         m.wait_for(r"^\[p4\] hcall: (\d+) of \1 bad hypercalls refused as expected$")
         m.wait_for(r"^\[p4\] hcall: part info works: p4 vCPU 0 on host CPU 4$")
         m.wait_for(r"^\[p4\] hcall: console write works$")
-        tp.keeps_beating(m, "p1", 3)
-        tp.keeps_beating(m, "p4", 1)
+        tp.keeps_beating(m, "p1", 3, timeout=60)
+        tp.keeps_beating(m, "p4", 1, timeout=60)
         log = m.serial()
         assert_vmx_backend(log)
         assert "FAILED" not in log
@@ -75,9 +81,22 @@ def isolation(tmp_path, model):
         # From outside: p1's image sits at its reported host-physical base, and the word just
         # past p2's RAM is not what p2 tried to write there.
         r = tp.ram_ranges(log)
-        tp.assert_image_in_ram(m, r["p1"][0], FILES[0][0])
         b2, s2 = r["p2"]
-        assert m.read_phys(b2 + s2, 8) != struct.pack("<Q", 0x6B636174746121)
+        with m.paused():
+            tp.assert_image_in_ram(m, r["p1"][0], FILES[0][0])
+            assert m.read_phys(b2 + s2, 8) != struct.pack("<Q", 0x6B636174746121)
+        # Bochs' view of the CPUs: the stopped partitions' CPUs 2 and 3 idle in the
+        # hypervisor, p1's CPU 1 runs p1's code (its host-physical address lies in p1's RAM,
+        # through EPT); p1 leaves its code briefly for each console exit: look a few times.
+        b1, s1 = r["p1"]
+        for _ in range(5):
+            cpus = m.cpu_states()
+            if b1 + 0x100000 <= cpus[1][0] < b1 + s1:
+                break
+        assert b1 + 0x100000 <= cpus[1][0] < b1 + s1, "CPU 1: %r" % (cpus[1],)
+        for cpu in (2, 3):
+            rip = int(cpus[cpu][1].split(":")[1], 16)
+            assert elfsyms.function_at(rip) == "smp_idle", "CPU %d: %r" % (cpu, cpus[cpu])
         assert_alive(m)
     finally:
         m.kill()
@@ -116,13 +135,13 @@ def guest_view(tmp_path, model):
         (ATTACK, "name=p4 mem=8M -- mode=ioport port=0xcf9 value=0x06 delay=300"),
     ], cpus=5, model=model)
     try:
-        m.wait_for(r"^\[p1\] probe: done$", timeout=60)
+        m.wait_for(r"^\[p1\] probe: done$", timeout=90)
         g = m.wait_for(r"^\[p2\] pattern: wrote GPA 0x([0-9a-f]+)-0x([0-9a-f]+)$")
         m.wait_for(r"^\[p3\] pci: 0 functions via 0xcf8, 0 via ECAM at 0xe0000000, "
                    r"cf8 0x80000804, id 0xffff/0xffffffffffffffff$")
         m.wait_for(r"^p3: stopped: cannot emulate the \w+ at GPA 0xe0000000 .*only MOV")
         m.wait_for(r"^p4: stopped: I/O write to port 0xcf9 \(1 byte\): not assigned")
-        tp.keeps_beating(m, "p1", 2)
+        tp.keeps_beating(m, "p1", 2, timeout=60)
         log = m.serial()
         assert_vmx_backend(log)
         assert "FAILED" not in log
@@ -132,12 +151,13 @@ def guest_view(tmp_path, model):
         assert last + 1 == 8 << 20
         r = tp.ram_ranges(log)
         b2 = r["p2"][0]
-        for gpa in (first, first + 0x1238, (first + last) // 2 & ~7, last - 7):
-            word, = struct.unpack("<Q", m.read_phys(b2 + gpa, 8))
-            assert word == tp.PATTERN ^ gpa, "GPA 0x%x: 0x%x" % (gpa, word)
-        # Nobody else's RAM has it: p1's image is intact, its free RAM still zero.
-        tp.assert_image_in_ram(m, r["p1"][0], FILES[1][0])
-        assert m.read_phys(r["p1"][0] + (6 << 20), 64) == bytes(64)
+        with m.paused():
+            for gpa in (first, first + 0x1238, (first + last) // 2 & ~7, last - 7):
+                word, = struct.unpack("<Q", m.read_phys(b2 + gpa, 8))
+                assert word == tp.PATTERN ^ gpa, "GPA 0x%x: 0x%x" % (gpa, word)
+            # Nobody else's RAM has it: p1's image is intact, its free RAM still zero.
+            tp.assert_image_in_ram(m, r["p1"][0], FILES[1][0])
+            assert m.read_phys(r["p1"][0] + (6 << 20), 64) == bytes(64)
         assert_alive(m)
     finally:
         m.kill()
@@ -153,7 +173,7 @@ def test_vmx_backend_selftests(tmp_path):
     # failed entries explained. Bochs' log names each failed check independently.
     names = ["vmx_exits", "vmx_control_registers", "vmx_entry_failures"]
     run = bochs.Bochs(str(tmp_path), cmdline="selftest=" + ",".join(names), cpus=1,
-                      model=MODEL, timeout=60).run()
+                      model=MODEL, timeout=120).run()
     log = run.serial
     assert not run.timed_out, log[-3000:]
     results, planned = hvtest.ktap_results(log)
@@ -175,3 +195,64 @@ def test_vmx_backend_selftests(tmp_path):
         "VMCS invalid host TR selector",
         "VMCS x86_64 guest wrong CS.D_B/L",
     ], failed
+
+
+# ---- make test-long: other CPU models and the rest of the partition tests ----
+
+@long_only
+@pytest.mark.parametrize("model", ["tigerlake", "corei5_lynnfield_750"])
+def test_vmx_isolation_other_models(tmp_path, model):
+    # corei5_lynnfield_750 has EPT and VPID but no unrestricted guest: CR0.PE/PG stay fixed.
+    isolation(tmp_path, model)
+
+
+@long_only
+@pytest.mark.parametrize("model", ["tigerlake", "corei5_lynnfield_750"])
+def test_vmx_guest_view_other_models(tmp_path, model):
+    guest_view(tmp_path, model)
+
+
+@long_only
+def test_vmx_refused_without_ept(tmp_path):
+    run = bochs.Bochs(str(tmp_path), cpus=1, model="core2_penryn_t9600", files=FILES,
+                      modules=[(HELLO, "name=p1 mem=8M")], timeout=120).run()
+    log = run.serial
+    assert not run.timed_out, log[-3000:]
+    assert re.search(r"^vcpu: backend vmx not usable: secondary processor-based control "
+                     r"'enable EPT' \(bit 1\) not offered$", log, re.M), log[-3000:]
+    assert re.search(r"^vcpu: error: no usable virtualisation backend", log, re.M)
+    assert re.search(r"^part: error: 1 partition\(s\) not started$", log, re.M)
+
+
+@long_only
+def test_vmx_two_vcpus_and_flood(tmp_path):
+    m = boot(tmp_path, [(HELLO, "name=duo cpus=2 mem=16M -- beat=200"),
+                        (ATTACK, "name=p2 mem=8M -- mode=flood")], cpus=4)
+    try:
+        g = m.wait_for(r"^\[duo\] vCPU 1 of 2 up: APIC ID 1, host CPU (\d+)$", timeout=90)
+        assert g.group(1) == "2"
+        m.wait_for(r"^\[p2\] \(vuart: \d+ lines dropped, rate limit\)$", timeout=90)
+        tp.keeps_beating(m, "duo", 3, timeout=90)
+        log = m.serial()
+        assert re.search(r"^duo: .* CPU 1-2, entry", log, re.M)
+        flood = len(re.findall(r"^\[p2\] flood \d+", log, re.M))
+        dropped = sum(int(n) for n in re.findall(r"^\[p2\] \(vuart: (\d+) lines dropped", log,
+                                                 re.M))
+        assert dropped > flood, "the flood was not limited (%d shown, %d dropped)" % (flood,
+                                                                                    dropped)
+        assert_alive(m)
+    finally:
+        m.kill()
+
+
+@long_only
+def test_vmx_single_cpu_fallback_and_shutdown(tmp_path):
+    run = bochs.Bochs(str(tmp_path), cpus=1, model=MODEL, files=FILES,
+                      modules=[(HELLO, "name=solo mem=8M -- beat=100 beats=3")],
+                      timeout=120).run()
+    log = run.serial
+    assert not run.timed_out, log[-3000:]
+    assert re.search(r"^solo: stopped: shut down by the guest \(code 0\)$", log, re.M)
+    assert "single-CPU fallback" in log
+    assert tp.beats(log, "solo") == [1, 2, 3]
+    assert "every partition has stopped; exit_when_done=1 ends the machine" in log
