@@ -661,6 +661,8 @@ static u64 *vmx_gpr(struct vcpu_regs *r, u32 n)
 	return (u64 *)((u8 *)r + off[n & 15]);
 }
 
+static u64 vmx_get(struct vcpu *v, enum vcpu_reg r);
+
 /*
  * MOV to CR0/CR4 exits only when it changes a bit VMX holds fixed (the
  * guest/host masks). For CR4 those are VMXE and bits the CPU lacks: #GP, as
@@ -669,19 +671,21 @@ static u64 *vmx_gpr(struct vcpu_regs *r, u32 n)
  */
 static void vmx_cr_access(struct vcpu *v, struct vcpu_exit *e)
 {
-	u64 q = vmcs_read(VMCS_EXIT_QUALIFICATION), val, efer;
+	u64 q = vmcs_read(VMCS_EXIT_QUALIFICATION), val;
+	u64 efer = vmcs_read(VMCS_GUEST_EFER);
+	bool cs_l = vmcs_read(VMCS_GUEST_ES_AR + 2 * VMX_CS) & AR_L;
 	u32 cr = q & CR_Q_NUM;
 
 	if (((q >> CR_Q_TYPE_SHIFT) & 3) != 0 || (cr != 0 && cr != 4))
 		return; /* unknown: CLTS, LMSW and CR3/CR8 accesses do not exit */
 	val = *vmx_gpr(&v->regs, (u32)(q >> CR_Q_GPR_SHIFT));
-	if (cr == 4 || (val >> 32) || ((val & CR0_PG) && !(val & CR0_PE))) {
+	if (cr == 4 || !vmx_cr0_write_ok(val, efer, vmx_get(v, VCPU_REG_CR4), cs_l)) {
 		vmx_bad_insn(e, EXC_GP);
 		return;
 	}
 	if (!vmx_cfg.unrestricted && (val & (CR0_PE | CR0_PG)) != (CR0_PE | CR0_PG))
 		return; /* unknown: leaving protected mode or paging needs unrestricted guest */
-	efer = vmcs_read(VMCS_GUEST_EFER) & ~EFER_LMA;
+	efer &= ~EFER_LMA;
 	if ((val & CR0_PG) && (efer & EFER_LME))
 		efer |= EFER_LMA; /* what the CPU does on MOV to CR0 (SDM Vol. 3A 10.8.5) */
 	vmx_set_efer(efer);
@@ -1248,6 +1252,58 @@ static bool vmx_contains(const char *s, const char *needle)
 		if (!strncmp(s, needle, n))
 			return true;
 	return false;
+}
+
+/* XSETBV exits under VMX: a good value reaches XCR0 (XGETBV reads it back), a bad one is #GP. */
+static const u8 vmx_test_xsetbv_code[] = {
+	0x0f, 0x20, 0xe0,                   /* mov rax, cr4 */
+	0x48, 0x0d, 0x00, 0x00, 0x04, 0x00, /* or rax, 0x40000 (OSXSAVE) */
+	0x0f, 0x22, 0xe0,                   /* mov cr4, rax */
+	0x31, 0xc9,                         /* xor ecx, ecx */
+	0x31, 0xd2,                         /* xor edx, edx */
+	0xb8, 0x03, 0x00, 0x00, 0x00,       /* mov eax, 3 (x87, SSE) */
+	0x0f, 0x01, 0xd1,                   /* xsetbv */
+	0x31, 0xc0,                         /* xor eax, eax */
+	0x0f, 0x01, 0xd0,                   /* xgetbv */
+	0x0f, 0x01, 0xc1,                   /* vmcall */
+	0xb8, 0x05, 0x00, 0x00, 0x00,       /* mov eax, 5 (AVX without SSE) */
+	0x0f, 0x01, 0xd1,                   /* xsetbv */
+};
+
+static bool vmx_test_xsetbv_seq(struct vmx_test *t, char *msg, size_t len)
+{
+	struct vcpu_exit e;
+
+	if (!vmx_test_expect(t, VCPU_EXIT_HYPERCALL, &e, msg, len))
+		return false;
+	if (t->v.regs.rax != 3)
+		return snformat(msg, len, "XGETBV after XSETBV 3 read 0x%llx", t->v.regs.rax),
+		       false;
+	if (!vmx_test_expect(t, VCPU_EXIT_BAD_INSN, &e, msg, len))
+		return false;
+	if (e.exc.vector != EXC_GP)
+		return snformat(msg, len, "XSETBV 5 gave vector %u, not #GP", e.exc.vector), false;
+	return true;
+}
+
+SELFTEST(vmx_xsetbv)
+{
+	struct vmx_test t;
+	u32 lo, hi;
+	int r = vmx_test_start(&t, vmx_test_xsetbv_code, sizeof(vmx_test_xsetbv_code), msg, msglen);
+
+	if (r == SELFTEST_PASS && (!vmx_xsave || (vmx_xcr0_supported & 7) != 7)) {
+		snformat(msg, msglen, "the CPU has no XSAVE with SSE and AVX state");
+		r = SELFTEST_SKIP;
+	}
+	if (r == SELFTEST_PASS) {
+		__asm__ __volatile__("xgetbv" : "=a"(lo), "=d"(hi) : "c"(0));
+		if (!vmx_test_xsetbv_seq(&t, msg, msglen))
+			r = SELFTEST_FAIL;
+		vmx_xsetbv(0, ((u64)hi << 32) | lo); /* the host's XCR0 again */
+	}
+	vmx_test_end(&t);
+	return r;
 }
 
 /* Run into a failed entry; its explanation must contain `needle`. */

@@ -307,6 +307,13 @@ int vmx_config_from_msrs(const struct vmx_msrs *m, struct vmx_config *c, char *b
 u64 vmx_guest_cr0(const struct vmx_config *c, u64 cr0);
 u64 vmx_guest_cr4(const struct vmx_config *c, u64 cr4);
 
+/*
+ * Whether MOV to CR0 of val is legal (SDM Vol. 2B, MOV to control registers):
+ * no bits 63:32, no PG without PE, no NW without CD, paging kept on in 64-bit
+ * mode (cs_l: CS.L with EFER.LMA), no long-mode paging without CR4.PAE.
+ */
+bool vmx_cr0_write_ok(u64 val, u64 efer, u64 cr4, bool cs_l);
+
 /* A VMCS segment's access rights from the packed vcpu_seg form, and back. */
 u32 vmx_ar_from_attr(u16 attr);
 u16 vmx_attr_from_ar(u32 ar);

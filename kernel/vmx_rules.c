@@ -12,6 +12,8 @@
 #include "kernel/string.h"
 
 #define CR0_NE      BIT(5)
+#define CR0_NW      BIT(29)
+#define CR0_CD      BIT(30)
 #define CR4_PCIDE   BIT(17)
 #define RFLAGS_IF   BIT(9)
 #define RFLAGS_VM   BIT(17)
@@ -238,6 +240,17 @@ u64 vmx_guest_cr0(const struct vmx_config *c, u64 cr0)
 u64 vmx_guest_cr4(const struct vmx_config *c, u64 cr4)
 {
 	return (cr4 | c->cr4_fixed0) & c->cr4_fixed1;
+}
+
+bool vmx_cr0_write_ok(u64 val, u64 efer, u64 cr4, bool cs_l)
+{
+	if ((val >> 32) || ((val & CR0_PG) && !(val & CR0_PE)))
+		return false;
+	if ((val & CR0_NW) && !(val & CR0_CD))
+		return false;
+	if (!(val & CR0_PG) && (efer & EFER_LMA) && cs_l)
+		return false; /* paging stays on in 64-bit mode */
+	return !((val & CR0_PG) && (efer & EFER_LME) && !(cr4 & CR4_PAE));
 }
 
 /* Packed attributes keep descriptor bits 52-55 in 11:8; VMX keeps them in 15:12. */

@@ -396,6 +396,24 @@ static void test_xcr0(void **state)
 	assert_false(vmx_xcr0_ok(0x1 | BIT(40), cpu));
 }
 
+static void test_cr0_writes(void **state)
+{
+	const u64 lm = EFER_LME | EFER_LMA;
+	const u64 cr0 = CR0_PE | CR0_NE | CR0_PG;
+
+	(void)state;
+	assert_true(vmx_cr0_write_ok(cr0, lm, CR4_PAE, true));
+	assert_true(vmx_cr0_write_ok(cr0 & ~CR0_NE, lm, CR4_PAE, true));
+	assert_false(vmx_cr0_write_ok(cr0 | BIT(32), lm, CR4_PAE, true));
+	assert_false(vmx_cr0_write_ok(CR0_PG | CR0_NE, 0, 0, false));     /* PG without PE */
+	assert_false(vmx_cr0_write_ok(cr0 | BIT(29), lm, CR4_PAE, true)); /* NW without CD */
+	assert_true(vmx_cr0_write_ok(cr0 | BIT(29) | BIT(30), lm, CR4_PAE, true));
+	assert_false(vmx_cr0_write_ok(CR0_PE | CR0_NE, lm, CR4_PAE, true)); /* 64-bit: PG stays */
+	assert_true(vmx_cr0_write_ok(CR0_PE | CR0_NE, lm, CR4_PAE, false)); /* compatibility mode */
+	assert_false(vmx_cr0_write_ok(cr0, EFER_LME, 0, false)); /* long mode needs PAE */
+	assert_true(vmx_cr0_write_ok(cr0, 0, 0, false));         /* 32-bit paging */
+}
+
 static void test_names(void **state)
 {
 	(void)state;
@@ -471,6 +489,7 @@ int main(void)
 		cmocka_unit_test(test_guest_state_rules),
 		cmocka_unit_test(test_control_rules),
 		cmocka_unit_test(test_xcr0),
+		cmocka_unit_test(test_cr0_writes),
 		cmocka_unit_test(test_names),
 		cmocka_unit_test(test_ept_tables_are_well_formed),
 	};
