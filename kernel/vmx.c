@@ -1289,7 +1289,6 @@ static bool vmx_test_xsetbv_seq(struct vmx_test *t, char *msg, size_t len)
 SELFTEST(vmx_xsetbv)
 {
 	struct vmx_test t;
-	u32 lo, hi;
 	int r = vmx_test_start(&t, vmx_test_xsetbv_code, sizeof(vmx_test_xsetbv_code), msg, msglen);
 
 	if (r == SELFTEST_PASS && (!vmx_xsave || (vmx_xcr0_supported & 7) != 7)) {
@@ -1297,6 +1296,8 @@ SELFTEST(vmx_xsetbv)
 		r = SELFTEST_SKIP;
 	}
 	if (r == SELFTEST_PASS) {
+		u32 lo, hi;
+
 		__asm__ __volatile__("xgetbv" : "=a"(lo), "=d"(hi) : "c"(0));
 		if (!vmx_test_xsetbv_seq(&t, msg, msglen))
 			r = SELFTEST_FAIL;
