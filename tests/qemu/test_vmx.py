@@ -170,8 +170,10 @@ def test_vmx_guest_view(tmp_path):
 def test_vmx_backend_selftests(tmp_path):
     # The backend on its own: exits decoded with their lengths, EPT (a write lands at the
     # host-physical address, an unmapped page faults after INVEPT), CR0/CR4 shadows, XSETBV,
-    # and failed entries explained. Bochs' log names each failed check independently.
-    names = ["vmx_exits", "vmx_control_registers", "vmx_xsetbv", "vmx_entry_failures"]
+    # a host interrupt leaving the guest and still reaching the host, and failed entries
+    # explained. Bochs' log names each failed check independently.
+    names = ["vmx_exits", "vmx_control_registers", "vmx_xsetbv", "vmx_host_interrupt",
+             "vmx_entry_failures"]
     run = bochs.Bochs(str(tmp_path), cmdline="selftest=" + ",".join(names), cpus=1,
                       model=MODEL, timeout=120).run()
     log = run.serial
