@@ -16,6 +16,7 @@
 #include "kernel/smp.h"
 #include "kernel/string.h"
 #include "kernel/timer.h"
+#include "kernel/vacpi.h"
 
 struct partition *partitions[PLAN_MAX_PARTS];
 u32 partition_count;
@@ -33,7 +34,8 @@ struct part_boot {
 	struct vcpu_state state; /* multiboot or Linux: the one vCPU's entry state */
 };
 
-#define PART_LAPIC_GPA 0xfee00000ULL /* the local APIC's page, shown reserved to Linux */
+#define PART_LAPIC_GPA  0xfee00000ULL /* the local APIC's page, shown reserved to Linux */
+#define PART_PCI_WINDOW (256 * MiB)   /* BARs lie here, above the ECAM window (kernel/assign.c) */
 
 /* Until the timer code calibrates the TSC, rate limits assume 2 GHz. */
 #define PART_TSC_GUESS_HZ 2000000000ULL
@@ -372,6 +374,24 @@ static void part_linux_zero_page(struct partition *p, const u8 *img, const struc
 	bzimage_zero_page(p->ram + BZ_GPA_ZERO_PAGE, img, bz, b);
 }
 
+/*
+ * The partition's ACPI tables (kernel/vacpi.h) in the PC hole, unless the
+ * kernel is told acpi=off. Returns the RSDP's address, 0 without tables.
+ */
+static u64 part_linux_acpi(struct partition *p)
+{
+	const struct vacpi_config c = { p->vcpu_count, p->vpci.ecam_gpa,
+					p->vpci.ecam_gpa + VPCI_ECAM_SIZE, PART_PCI_WINDOW };
+
+	if (part_arg_given(p->cfg.args, "acpi=off"))
+		return 0;
+	if (vacpi_build(p->ram + BZ_GPA_ACPI, BZ_GPA_ACPI, VACPI_SIZE, &c) < 0) {
+		part_info(p, "no ACPI tables: they do not fit (%u vCPUs)\n", p->vcpu_count);
+		return 0;
+	}
+	return BZ_GPA_ACPI;
+}
+
 /* A Linux bzImage (kernel/bzimage.h) with its initrd, entered at its 64-bit entry point. */
 static int part_load_linux(struct partition *p, const struct boot_info *bi, const u8 *img,
 			   u64 len, struct part_boot *pb)
@@ -397,6 +417,7 @@ static int part_load_linux(struct partition *p, const struct boot_info *bi, cons
 	if (part_linux_initrd(p, bi, &bz, &b.initrd_gpa, &b.initrd_len) ||
 	    part_linux_cmdline(p, &bz))
 		return -ENOEXEC;
+	b.rsdp_gpa = part_linux_acpi(p);
 	part_linux_zero_page(p, img, &bz, &b);
 	pb->entry = bz.load_addr + BZ_ENTRY64;
 	loader_linux_vcpu_state(pb->entry, BZ_GPA_ZERO_PAGE, pb->cr3, &pb->state);
