@@ -340,6 +340,8 @@ enum policy_msr policy_msr_read(const struct policy_cpu *c, u32 msr, u64 *value)
 	case MSR_IA32_MISC_ENABLE:
 		*value = MISC_ENABLE_VALUE;
 		return c->intel ? POLICY_MSR_DONE : POLICY_MSR_GP;
+	case MSR_AMD64_SYSCFG: /* 0: no TOM2, no MTRR DRAM bits (APM Vol. 2 7.9); Linux reads it */
+		return c->intel ? POLICY_MSR_GP : POLICY_MSR_DONE;
 	default:
 		if (policy_mtrr_slot(c, msr) >= 0)
 			return POLICY_MSR_EMULATE;
@@ -362,6 +364,8 @@ enum policy_msr policy_msr_write(const struct policy_cpu *c, u32 msr, u64 value)
 		return value == 0 ? POLICY_MSR_DONE : POLICY_MSR_GP;
 	case MSR_IA32_MISC_ENABLE:
 		return c->intel ? POLICY_MSR_DONE : POLICY_MSR_GP;
+	case MSR_AMD64_SYSCFG:
+		return !c->intel && value == 0 ? POLICY_MSR_DONE : POLICY_MSR_GP;
 	default:
 		if (policy_mtrr_slot(c, msr) >= 0) /* kept per vCPU, never applied: NPT decides */
 			return mtrr_write_ok(c, policy_mtrr_slot(c, msr), value)
