@@ -258,7 +258,7 @@ static void test_e820_map(void **state)
 	const struct bz_range res[] = {
 		{ 0xfee00000, 0x1000, E820_RESERVED },
 		{ 0xe0000000, 0x100000, E820_RESERVED },
-		{ 0xe0000, 0x2000, E820_ACPI },
+		{ 0xfec00000, 0x1000, E820_ACPI },
 	};
 	struct bz_e820 m[8];
 	u32 n;
@@ -270,14 +270,17 @@ static void test_e820_map(void **state)
 	assert_int_equal(m[0].size, 0xa0000);
 	assert_int_equal(m[0].type, E820_RAM);
 	assert_int_equal(m[1].addr, 0xa0000);
+	assert_int_equal(m[1].size, 0x60000);
 	assert_int_equal(m[1].type, E820_RESERVED);
-	assert_int_equal(m[2].addr, 0xe0000);
-	assert_int_equal(m[2].type, E820_ACPI);
-	assert_int_equal(m[3].addr, 0x100000);
-	assert_int_equal(m[3].size, 255 * MiB);
-	assert_int_equal(m[3].type, E820_RAM);
-	assert_int_equal(m[4].addr, 0xe0000000);
+	assert_int_equal(m[2].addr, 0x100000);
+	assert_int_equal(m[2].size, 255 * MiB);
+	assert_int_equal(m[2].type, E820_RAM);
+	assert_int_equal(m[3].addr, 0xe0000000);
+	assert_int_equal(m[4].addr, 0xfec00000);
+	assert_int_equal(m[4].type, E820_ACPI);
 	assert_int_equal(m[5].addr, 0xfee00000);
+	for (u32 i = 1; i < n; i++)
+		assert_true(m[i - 1].addr + m[i - 1].size <= m[i].addr);
 	/* A full table keeps the first entries and never writes past max. */
 	assert_int_equal(bzimage_e820(256 * MiB, res, 3, m, 2), 2);
 }
