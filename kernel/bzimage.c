@@ -89,13 +89,15 @@ static int bz_check_placement(const u8 *f, u64 ram_size, struct bzimage_info *bi
 	u64 align = bz_get32(f, BZ_KERNEL_ALIGN), pref = bz_get64(f, BZ_PREF_ADDRESS);
 
 	if (align < PAGE_SIZE || align > BZ_ALIGN_MAX || (align & (align - 1)))
-		return *why = "kernel_alignment is not a power of two from 4 KiB to 1 GiB", -ENOEXEC;
+		return *why = "kernel_alignment is not a power of two from 4 KiB to 1 GiB",
+		       -ENOEXEC;
 	bi->init_size = bz_get32(f, BZ_INIT_SIZE);
 	if (bi->init_size < bi->kernel_len)
 		return *why = "init_size is smaller than the kernel", -ENOEXEC;
 	if (f[BZ_RELOCATABLE])
-		bi->load_addr = pref >= BZ_LOW_MIN && IS_ALIGNED(pref, align) ? pref
-									: ALIGN_UP(BZ_LOW_MIN, align);
+		bi->load_addr = pref >= BZ_LOW_MIN && IS_ALIGNED(pref, align)
+					? pref
+					: ALIGN_UP(BZ_LOW_MIN, align);
 	else
 		bi->load_addr = pref; /* a fixed kernel runs only where it was linked */
 	if (bi->load_addr < BZ_HOLE_END || !range_ok(bi->load_addr, bi->init_size, ram_size))
@@ -105,8 +107,7 @@ static int bz_check_placement(const u8 *f, u64 ram_size, struct bzimage_info *bi
 	return 0;
 }
 
-int bzimage_parse(const u8 *file, u64 len, u64 ram_size, struct bzimage_info *bi,
-		  const char **why)
+int bzimage_parse(const u8 *file, u64 len, u64 ram_size, struct bzimage_info *bi, const char **why)
 {
 	int r;
 

@@ -13,44 +13,44 @@
 
 #include "kernel/types.h"
 
-/* Setup header fields (offsets in the file and in the zero page; boot.rst "THE REAL-MODE KERNEL HEADER"). */
-#define BZ_SETUP_SECTS    0x1f1 /* u8: 512-byte sectors of setup code after the boot sector; 0 means 4 */
-#define BZ_SYSSIZE        0x1f4 /* u32: protected-mode code size in 16-byte paragraphs */
-#define BZ_BOOT_FLAG      0x1fe /* u16: 0xAA55 */
-#define BZ_JUMP           0x200 /* short jump; the header ends at 0x202 + the byte at 0x201 */
-#define BZ_HEADER         0x202 /* u32: "HdrS" */
-#define BZ_VERSION        0x206 /* u16: protocol version, major << 8 | minor */
-#define BZ_TYPE_OF_LOADER 0x210 /* u8: 0xff, a boot loader without an assigned id */
-#define BZ_LOADFLAGS      0x211 /* u8 */
-#define  BZ_LOADED_HIGH   BIT(0) /* the protected-mode code loads at 1 MiB or above */
-#define BZ_CODE32_START   0x214 /* u32 */
-#define BZ_RAMDISK_IMAGE  0x218 /* u32 */
-#define BZ_RAMDISK_SIZE   0x21c /* u32 */
-#define BZ_CMD_LINE_PTR   0x228 /* u32 */
-#define BZ_INITRD_MAX     0x22c /* u32: highest address the initrd may use */
-#define BZ_KERNEL_ALIGN   0x230 /* u32: alignment a relocatable kernel needs */
-#define BZ_RELOCATABLE    0x234 /* u8 */
-#define BZ_XLOADFLAGS     0x236 /* u16 */
-#define  BZ_XLF_KERNEL_64 BIT(0) /* a 64-bit entry at load address + 0x200 */
-#define BZ_CMDLINE_SIZE   0x238 /* u32: longest command line, without its NUL */
-#define BZ_PREF_ADDRESS   0x258 /* u64: preferred load address */
-#define BZ_INIT_SIZE      0x260 /* u32: bytes from the load address the kernel needs to boot */
-#define BZ_HEADER_MIN_END 0x268 /* the header of protocol 2.12 reaches this far */
+/* Setup header fields, at the same offsets in the file and the zero page (boot.rst). */
+#define BZ_SETUP_SECTS    0x1f1  /* u8: 512-byte setup sectors after the boot sector; 0: 4 */
+#define BZ_SYSSIZE        0x1f4  /* u32: protected-mode code size in 16-byte paragraphs */
+#define BZ_BOOT_FLAG      0x1fe  /* u16: 0xAA55 */
+#define BZ_JUMP           0x200  /* short jump; the header ends at 0x202 + the byte at 0x201 */
+#define BZ_HEADER         0x202  /* u32: "HdrS" */
+#define BZ_VERSION        0x206  /* u16: protocol version, major << 8 | minor */
+#define BZ_TYPE_OF_LOADER 0x210  /* u8: 0xff, a boot loader without an assigned id */
+#define BZ_LOADFLAGS      0x211  /* u8 */
+#define BZ_LOADED_HIGH    BIT(0) /* the protected-mode code loads at 1 MiB or above */
+#define BZ_CODE32_START   0x214  /* u32 */
+#define BZ_RAMDISK_IMAGE  0x218  /* u32 */
+#define BZ_RAMDISK_SIZE   0x21c  /* u32 */
+#define BZ_CMD_LINE_PTR   0x228  /* u32 */
+#define BZ_INITRD_MAX     0x22c  /* u32: highest address the initrd may use */
+#define BZ_KERNEL_ALIGN   0x230  /* u32: alignment a relocatable kernel needs */
+#define BZ_RELOCATABLE    0x234  /* u8 */
+#define BZ_XLOADFLAGS     0x236  /* u16 */
+#define BZ_XLF_KERNEL_64  BIT(0) /* a 64-bit entry at load address + 0x200 */
+#define BZ_CMDLINE_SIZE   0x238  /* u32: longest command line, without its NUL */
+#define BZ_PREF_ADDRESS   0x258  /* u64: preferred load address */
+#define BZ_INIT_SIZE      0x260  /* u32: bytes from the load address the kernel needs to boot */
+#define BZ_HEADER_MIN_END 0x268  /* the header of protocol 2.12 reaches this far */
 
 /* Zero-page fields outside the setup header (boot.rst, zero-page.rst). */
-#define BP_ACPI_RSDP_ADDR 0x070 /* u64 */
+#define BP_ACPI_RSDP_ADDR    0x070 /* u64 */
 #define BP_EXT_RAMDISK_IMAGE 0x0c0
 #define BP_EXT_RAMDISK_SIZE  0x0c4
 #define BP_EXT_CMD_LINE_PTR  0x0c8
-#define BP_E820_ENTRIES   0x1e8 /* u8 */
-#define BP_E820_TABLE     0x2d0 /* 128 entries of struct bz_e820 */
-#define BP_SIZE           4096
+#define BP_E820_ENTRIES      0x1e8 /* u8 */
+#define BP_E820_TABLE        0x2d0 /* 128 entries of struct bz_e820 */
+#define BP_SIZE              4096
 
-#define BZ_HDRS_MAGIC   0x53726448 /* "HdrS" */
-#define BZ_MIN_VERSION  0x020c     /* 2.12: xloadflags says whether there is a 64-bit entry */
-#define BZ_ENTRY64      0x200      /* 64-bit entry: load address + 0x200 */
-#define BZ_E820_MAX     128
-#define BZ_LOW_MIN      (16 * MiB) /* a relocatable kernel is never put below this */
+#define BZ_HDRS_MAGIC  0x53726448 /* "HdrS" */
+#define BZ_MIN_VERSION 0x020c     /* 2.12: xloadflags says whether there is a 64-bit entry */
+#define BZ_ENTRY64     0x200      /* 64-bit entry: load address + 0x200 */
+#define BZ_E820_MAX    128
+#define BZ_LOW_MIN     (16 * MiB) /* a relocatable kernel is never put below this */
 
 /*
  * Where the partition loader puts what the kernel gets, below 1 MiB (the
@@ -78,14 +78,14 @@ _Static_assert(sizeof(struct bz_e820) == 20, "e820 entry layout");
 /* What the header says, checked against the partition's RAM (bzimage_parse). */
 struct bzimage_info {
 	u16 version;
-	u32 setup_size;   /* bytes before the protected-mode kernel in the file */
-	u64 kernel_off;   /* = setup_size */
-	u64 kernel_len;   /* bytes of protected-mode kernel in the file */
-	u64 load_addr;    /* where it goes: its preferred address, aligned */
-	u64 init_size;    /* [load_addr, load_addr + init_size) must be RAM */
-	u32 header_end;   /* the setup header is file[BZ_SETUP_SECTS, header_end) */
-	u32 cmdline_max;  /* longest command line it takes, without the NUL */
-	u64 initrd_max;   /* highest address (inclusive) of the initrd */
+	u32 setup_size;  /* bytes before the protected-mode kernel in the file */
+	u64 kernel_off;  /* = setup_size */
+	u64 kernel_len;  /* bytes of protected-mode kernel in the file */
+	u64 load_addr;   /* where it goes: its preferred address, aligned */
+	u64 init_size;   /* [load_addr, load_addr + init_size) must be RAM */
+	u32 header_end;  /* the setup header is file[BZ_SETUP_SECTS, header_end) */
+	u32 cmdline_max; /* longest command line it takes, without the NUL */
+	u64 initrd_max;  /* highest address (inclusive) of the initrd */
 };
 
 /*
@@ -95,8 +95,7 @@ struct bzimage_info {
  * and [load address, + init_size) inside RAM above 1 MiB. Reads nothing
  * outside file[0, len). 0 with *bi filled, or -ENOEXEC with the reason in *why.
  */
-int bzimage_parse(const u8 *file, u64 len, u64 ram_size, struct bzimage_info *bi,
-		  const char **why);
+int bzimage_parse(const u8 *file, u64 len, u64 ram_size, struct bzimage_info *bi, const char **why);
 
 /* True when file[0, len) looks like a bzImage ("HdrS" at 0x202), checked or not. */
 bool bzimage_detect(const u8 *file, u64 len);

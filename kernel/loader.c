@@ -141,11 +141,11 @@ static void *loader_pt_virt(void *ctx, paddr_t pa)
 	return ((struct loader_pt_area *)ctx)->ram + pa;
 }
 
-#define GDT_TSS_OFFSET 0x100 /* the TSS follows the GDT in the same page */
-#define GDT_ENTRIES    5     /* null, code, data, TSS (two slots) */
-#define GDT_LINUX_ENTRIES 6  /* null, null, __BOOT_CS, __BOOT_DS, TSS (two slots) */
-#define GDT_CODE64     0x00af9a000000ffffULL
-#define GDT_DATA       0x00cf92000000ffffULL
+#define GDT_TSS_OFFSET    0x100 /* the TSS follows the GDT in the same page */
+#define GDT_ENTRIES       5     /* null, code, data, TSS (two slots) */
+#define GDT_LINUX_ENTRIES 6     /* null, null, __BOOT_CS, __BOOT_DS, TSS (two slots) */
+#define GDT_CODE64        0x00af9a000000ffffULL
+#define GDT_DATA          0x00cf92000000ffffULL
 
 /* A busy 64-bit TSS descriptor (SDM Vol. 3A 8.2.3), two GDT slots: TR is loaded with it. */
 static void loader_tss_desc(u64 desc[2], u64 base, u64 limit)

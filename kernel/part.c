@@ -351,8 +351,10 @@ static int part_linux_initrd(struct partition *p, const struct boot_info *bi,
 		return 0;
 	*len = m->end > m->start ? m->end - m->start : 0;
 	if (bzimage_initrd_addr(bz, p->ram_size, *len, gpa)) {
-		part_err(p, "not started: its initrd (%llu KiB) does not fit in RAM above the kernel\n",
-			 *len / KiB);
+		part_err(
+			p,
+			"not started: its initrd (%llu KiB) does not fit in RAM above the kernel\n",
+			*len / KiB);
 		return -ENOSPC;
 	}
 	memcpy(p->ram + *gpa, phys_to_virt(m->start), *len);
@@ -393,8 +395,8 @@ static u64 part_linux_acpi(struct partition *p)
 }
 
 /* A Linux bzImage (kernel/bzimage.h) with its initrd, entered at its 64-bit entry point. */
-static int part_load_linux(struct partition *p, const struct boot_info *bi, const u8 *img,
-			   u64 len, struct part_boot *pb)
+static int part_load_linux(struct partition *p, const struct boot_info *bi, const u8 *img, u64 len,
+			   struct part_boot *pb)
 {
 	struct bzimage_boot b = { .cmdline_gpa = BZ_GPA_CMDLINE };
 	struct bzimage_info bz;
@@ -422,8 +424,9 @@ static int part_load_linux(struct partition *p, const struct boot_info *bi, cons
 	pb->entry = bz.load_addr + BZ_ENTRY64;
 	loader_linux_vcpu_state(pb->entry, BZ_GPA_ZERO_PAGE, pb->cr3, &pb->state);
 	pb->mboot = true;
-	part_info(p, "Linux kernel (boot protocol %u.%02u) at 0x%llx, init_size 0x%llx, initrd "
-		     "0x%llx+0x%llx, command line \"%s\"\n",
+	part_info(p,
+		  "Linux kernel (boot protocol %u.%02u) at 0x%llx, init_size 0x%llx, initrd "
+		  "0x%llx+0x%llx, command line \"%s\"\n",
 		  bz.version >> 8, bz.version & 0xff, bz.load_addr, bz.init_size, b.initrd_gpa,
 		  b.initrd_len, (const char *)p->ram + BZ_GPA_CMDLINE);
 	return 0;

@@ -10,44 +10,44 @@
 #define VACPI_CREATOR   0x54505648 /* "HVPT" */
 
 /* FADT (ACPI 6.4, 5.2.9): offsets of the fields a hardware-reduced table fills. */
-#define FADT_LEN            276
-#define FADT_REVISION       6
-#define FADT_DSDT           40
-#define FADT_IAPC_BOOT_ARCH 109
-#define  IAPC_VGA_NOT_PRESENT      BIT(2)
-#define  IAPC_CMOS_RTC_NOT_PRESENT BIT(5)
-#define FADT_FLAGS          112
-#define  FADT_WBINVD          BIT(0)
-#define  FADT_PWR_BUTTON      BIT(4) /* no fixed power button */
-#define  FADT_SLP_BUTTON      BIT(5) /* no fixed sleep button */
-#define  FADT_RESET_REG_SUP   BIT(10)
-#define  FADT_HW_REDUCED_ACPI BIT(20)
-#define FADT_RESET_REG      116
-#define FADT_RESET_VALUE    128
-#define FADT_X_DSDT         140
-#define FADT_SLEEP_CONTROL  244
-#define FADT_SLEEP_STATUS   256
+#define FADT_LEN                  276
+#define FADT_REVISION             6
+#define FADT_DSDT                 40
+#define FADT_IAPC_BOOT_ARCH       109
+#define IAPC_VGA_NOT_PRESENT      BIT(2)
+#define IAPC_CMOS_RTC_NOT_PRESENT BIT(5)
+#define FADT_FLAGS                112
+#define FADT_WBINVD               BIT(0)
+#define FADT_PWR_BUTTON           BIT(4) /* no fixed power button */
+#define FADT_SLP_BUTTON           BIT(5) /* no fixed sleep button */
+#define FADT_RESET_REG_SUP        BIT(10)
+#define FADT_HW_REDUCED_ACPI      BIT(20)
+#define FADT_RESET_REG            116
+#define FADT_RESET_VALUE          128
+#define FADT_X_DSDT               140
+#define FADT_SLEEP_CONTROL        244
+#define FADT_SLEEP_STATUS         256
 
 /* MADT (5.2.12) and MCFG (PCI Firmware 3.2, 4.1.2) */
-#define MADT_REVISION      5
-#define MADT_LOCAL_APIC    0 /* Processor Local APIC Structure, 8 bytes */
-#define MADT_APIC_ENABLED  BIT(0)
-#define MCFG_ENTRY_LEN     16
+#define MADT_REVISION     5
+#define MADT_LOCAL_APIC   0 /* Processor Local APIC Structure, 8 bytes */
+#define MADT_APIC_ENABLED BIT(0)
+#define MCFG_ENTRY_LEN    16
 
 /* AML (ACPI 6.4, 20.2) */
-#define AML_NAME_OP   0x08
-#define AML_BYTE_PFX  0x0a
-#define AML_DWORD_PFX 0x0c
-#define AML_ZERO_OP   0x00
-#define AML_BUFFER_OP 0x11
+#define AML_NAME_OP    0x08
+#define AML_BYTE_PFX   0x0a
+#define AML_DWORD_PFX  0x0c
+#define AML_ZERO_OP    0x00
+#define AML_BUFFER_OP  0x11
 #define AML_PACKAGE_OP 0x12
-#define AML_EXT_OP    0x5b
-#define AML_DEVICE_OP 0x82
-#define AML_ROOT_CHAR '\\'
-#define AML_DUAL_NAME 0x2e
-#define EISA_PNP0A08  0x080ad041 /* EisaId("PNP0A08"): PCI Express root bridge */
-#define EISA_PNP0A03  0x030ad041 /* EisaId("PNP0A03"): PCI root bridge */
-#define EISA_PNP0C02  0x020cd041 /* EisaId("PNP0C02"): motherboard resources */
+#define AML_EXT_OP     0x5b
+#define AML_DEVICE_OP  0x82
+#define AML_ROOT_CHAR  '\\'
+#define AML_DUAL_NAME  0x2e
+#define EISA_PNP0A08   0x080ad041 /* EisaId("PNP0A08"): PCI Express root bridge */
+#define EISA_PNP0A03   0x030ad041 /* EisaId("PNP0A03"): PCI root bridge */
+#define EISA_PNP0C02   0x020cd041 /* EisaId("PNP0C02"): motherboard resources */
 
 /* Resource descriptors (6.4.3): word (bus numbers) and qword (memory) address space, end tag. */
 #define RES_WORD_ADDR   0x88
@@ -95,8 +95,11 @@ static void vacpi_put(u8 *t, u32 off, const void *v, u32 n)
 /* The header every table starts with; vacpi_finish sets its checksum once the body is in. */
 static void vacpi_header(u8 *t, const char sig[4], u32 len, u8 rev)
 {
-	struct acpi_sdt_hdr h = { .length = len, .revision = rev, .oem_revision = 1,
-				  .creator_id = VACPI_CREATOR, .creator_revision = 1 };
+	struct acpi_sdt_hdr h = { .length = len,
+				  .revision = rev,
+				  .oem_revision = 1,
+				  .creator_id = VACPI_CREATOR,
+				  .creator_revision = 1 };
 
 	memcpy(h.sig, sig, 4);
 	memcpy(h.oem_id, VACPI_OEM_ID, 6);
@@ -195,8 +198,9 @@ static void aml_device(struct aml *a, const char name[4], const struct aml *body
 /* Word Address Space Descriptor: bus numbers [0, 0] (6.4.3.5.3). */
 static void res_bus0(struct aml *r)
 {
-	const u8 d[16] = { RES_WORD_ADDR, 13, 0, RES_TYPE_BUS, RES_PRODUCER, 0, 0, 0, 0, 0,
-			   0, 0, 0, 0, 1, 0 };
+	const u8 d[16] = {
+		RES_WORD_ADDR, 13, 0, RES_TYPE_BUS, RES_PRODUCER, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0
+	};
 
 	aml_bytes(r, d, sizeof(d));
 }
@@ -246,8 +250,10 @@ static void aml_devices(struct aml *a, const struct vacpi_config *c)
 /* Name(\_S5, Package() { 5, 5, 0, 0 }): SLP_TYPa/b of soft-off for the sleep control register. */
 static void aml_s5(struct aml *a)
 {
-	const u8 pkg[7] = { 4, AML_BYTE_PFX, VPORTS_SLP_TYP_S5, AML_BYTE_PFX, VPORTS_SLP_TYP_S5,
-			    AML_ZERO_OP, AML_ZERO_OP };
+	const u8 pkg[7] = {
+		4,           AML_BYTE_PFX, VPORTS_SLP_TYP_S5, AML_BYTE_PFX, VPORTS_SLP_TYP_S5,
+		AML_ZERO_OP, AML_ZERO_OP
+	};
 
 	aml_byte(a, AML_NAME_OP);
 	aml_byte(a, AML_ROOT_CHAR);
@@ -381,8 +387,7 @@ int vacpi_build(u8 *buf, u64 gpa, u64 size, const struct vacpi_config *c)
 	u64 rsdp_gpa, tables[3], dsdt;
 	u8 *r;
 
-	if (!c->cpu_count || c->cpu_count > VACPI_MAX_CPUS || !IS_ALIGNED(gpa, 16) ||
-	    !c->mmio_size)
+	if (!c->cpu_count || c->cpu_count > VACPI_MAX_CPUS || !IS_ALIGNED(gpa, 16) || !c->mmio_size)
 		return -EINVAL;
 	r = vacpi_alloc(&b, sizeof(rsdp), &rsdp_gpa);
 	dsdt = vacpi_dsdt(&b, c);

@@ -18,9 +18,9 @@
  * SLP_EN with \_S5's SLP_TYP powers the partition off); its reset register is
  * the PC's 0xcf9, which vports treats as a reset request.
  */
-#define VACPI_RESET_PORT   0xcf9 /* the FADT's reset register: RST_CPU | SYS_RST */
-#define VACPI_RESET_VALUE  0x06
-#define VACPI_LAPIC_BASE   0xfee00000U
+#define VACPI_RESET_PORT  0xcf9 /* the FADT's reset register: RST_CPU | SYS_RST */
+#define VACPI_RESET_VALUE 0x06
+#define VACPI_LAPIC_BASE  0xfee00000U
 
 struct vacpi_config {
 	u32 cpu_count;            /* Local APIC IDs 0 .. cpu_count - 1 (at most VACPI_MAX_CPUS) */

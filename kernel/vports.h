@@ -18,11 +18,11 @@
 #define VPORTS_SYSCTL_A        0x92  /* System Control Port A: bit 0 fast reset, bit 1 A20 */
 #define VPORTS_RESET_CONTROL   0xcf9 /* Reset Control Register: bit 2 resets the CPU */
 /* The sleep control and status registers of a partition's hardware-reduced FADT (kernel/vacpi.c). */
-#define VPORTS_SLEEP_CONTROL   0x604
-#define VPORTS_SLEEP_STATUS    0x605
-#define  VPORTS_SLP_TYP(v)     (((v) >> 2) & 7) /* ACPI 6.4 4.8.3.7 Sleep Control Register */
-#define  VPORTS_SLP_EN         BIT(5)
-#define  VPORTS_SLP_TYP_S5     5 /* \_S5's SLP_TYP in the partition's DSDT: soft off */
+#define VPORTS_SLEEP_CONTROL 0x604
+#define VPORTS_SLEEP_STATUS  0x605
+#define VPORTS_SLP_TYP(v)    (((v) >> 2) & 7) /* ACPI 6.4 4.8.3.7 Sleep Control Register */
+#define VPORTS_SLP_EN        BIT(5)
+#define VPORTS_SLP_TYP_S5    5 /* \_S5's SLP_TYP in the partition's DSDT: soft off */
 
 enum vports_action {
 	VPORTS_DONE,  /* handled; an IN reads *val */

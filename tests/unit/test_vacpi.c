@@ -80,7 +80,7 @@ static void test_rsdp_and_checksums(void **state)
 	n = vacpi_build(buf, GPA, sizeof(buf), &cfg2);
 	assert_true(n > 0 && n <= VACPI_SIZE);
 	assert_memory_equal(buf, "RSD PTR ", 8); /* first, at the 16-byte aligned base */
-	assert_int_equal(buf[15], 2);             /* ACPI 2.0+: XSDT */
+	assert_int_equal(buf[15], 2);            /* ACPI 2.0+: XSDT */
 	find("FACP");
 	find("APIC");
 	find("MCFG");
@@ -135,7 +135,8 @@ static void test_fadt_is_hardware_reduced(void **state)
 	assert_int_equal(f.reset_addr, 0xcf9);
 	assert_int_equal(f.reset_value, 6);
 	assert_true(get32(t + 112) & BIT(20)); /* HW_REDUCED_ACPI */
-	assert_int_equal(t[109] & (BIT(0) | BIT(1) | BIT(3)), 0); /* no ISA devices, no 8042, MSI ok */
+	assert_int_equal(t[109] & (BIT(0) | BIT(1) | BIT(3)),
+			 0);                   /* no ISA devices, no 8042, MSI ok */
 	assert_int_equal(t[244], ACPI_GAS_IO); /* SLEEP_CONTROL_REG */
 	assert_int_equal(get64(t + 248), VPORTS_SLEEP_CONTROL);
 	assert_int_equal(get64(t + 260), VPORTS_SLEEP_STATUS);
