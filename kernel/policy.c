@@ -341,6 +341,7 @@ enum policy_msr policy_msr_read(const struct policy_cpu *c, u32 msr, u64 *value)
 		*value = MISC_ENABLE_VALUE;
 		return c->intel ? POLICY_MSR_DONE : POLICY_MSR_GP;
 	case MSR_AMD64_SYSCFG: /* 0: no TOM2, no MTRR DRAM bits (APM Vol. 2 7.9); Linux reads it */
+	case MSR_K8_INT_PENDING_MSG: /* 0: C1E is off (Linux reads it on the erratum 400 families) */
 		return c->intel ? POLICY_MSR_GP : POLICY_MSR_DONE;
 	default:
 		if (policy_mtrr_slot(c, msr) >= 0)
