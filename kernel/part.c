@@ -439,7 +439,7 @@ static const enum mboot_proto part_boot_want[] = {
 	[PLAN_BOOT_MB2] = MBOOT_V2,
 };
 
-/* Load the partition's module as boot= says: a multiboot kernel or an hv guest. */
+/* Load the partition's module as boot= says: a multiboot kernel, Linux or an hv guest. */
 static int part_load(struct partition *p, const struct boot_info *bi, struct part_boot *pb)
 {
 	const struct boot_module *mod = &bi->mods[p->cfg.module];
@@ -453,8 +453,7 @@ static int part_load(struct partition *p, const struct boot_info *bi, struct par
 		part_err(p, "not started: bad guest image: empty module\n");
 		return -ENOEXEC;
 	}
-	if (p->cfg.boot == PLAN_BOOT_LINUX ||
-	    (p->cfg.boot == PLAN_BOOT_AUTO && bzimage_detect(img, len)))
+	if (p->cfg.boot == PLAN_BOOT_LINUX)
 		return part_load_linux(p, bi, img, len, pb);
 	if (p->cfg.boot != PLAN_BOOT_HV)
 		r = mboot_find(img, len, part_boot_want[p->cfg.boot], &h, &why);
@@ -469,6 +468,8 @@ static int part_load(struct partition *p, const struct boot_info *bi, struct par
 	}
 	if (r != MBOOT_NONE)
 		return part_load_mboot(p, bi, &h, img, len, pb);
+	if (p->cfg.boot == PLAN_BOOT_AUTO && bzimage_detect(img, len))
+		return part_load_linux(p, bi, img, len, pb);
 	return part_load_hv(p, img, len, pb);
 }
 
