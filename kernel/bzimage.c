@@ -173,7 +173,9 @@ void bzimage_zero_page(u8 *zp, const u8 *file, const struct bzimage_info *bi,
 	u32 n = MIN(b->e820_count, BZ_E820_MAX);
 
 	memset(zp, 0, BP_SIZE);
-	memcpy(zp + BZ_SETUP_SECTS, file + BZ_SETUP_SECTS, bi->header_end - BZ_SETUP_SECTS);
+	/* A longer header than the zero page's copy of it would spill into the e820 map. */
+	memcpy(zp + BZ_SETUP_SECTS, file + BZ_SETUP_SECTS,
+	       MIN(bi->header_end, BP_HDR_END) - BZ_SETUP_SECTS);
 	zp[BZ_TYPE_OF_LOADER] = BZ_LOADER_UNKNOWN;
 	bz_put32(zp, BZ_CODE32_START, (u32)bi->load_addr);
 	bz_put32(zp, BZ_CMD_LINE_PTR, (u32)b->cmdline_gpa);

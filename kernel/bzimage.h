@@ -44,6 +44,7 @@
 #define BP_EXT_CMD_LINE_PTR  0x0c8
 #define BP_E820_ENTRIES      0x1e8 /* u8 */
 #define BP_E820_TABLE        0x2d0 /* 128 entries of struct bz_e820 */
+#define BP_HDR_END           0x290 /* struct boot_params' setup_header ends here */
 #define BP_SIZE              4096
 
 #define BZ_HDRS_MAGIC  0x53726448 /* "HdrS" */

@@ -311,6 +311,13 @@ static void test_zero_page(void **state)
 	assert_int_equal(zp[BP_E820_ENTRIES], 3);
 	assert_memory_equal(zp + BP_E820_TABLE, map, sizeof(map));
 	assert_int_equal(zp[0x26c], 0); /* past the header: not copied from the file */
+	file[BZ_JUMP + 1] = 0xff;       /* a header claiming to reach 0x301 */
+	memset(file + 0x26c, 0x77, 0x100);
+	assert_int_equal(bzimage_parse(file, FILE_LEN, RAM_SIZE, &bi, &why), 0);
+	bzimage_zero_page(zp, file, &bi, &b);
+	assert_int_equal(zp[BP_HDR_END - 1], 0x77);
+	assert_int_equal(zp[BP_HDR_END], 0); /* copied up to the zero page's header only */
+	assert_memory_equal(zp + BP_E820_TABLE, map, sizeof(map));
 }
 
 static void test_linux_entry_state(void **state)
