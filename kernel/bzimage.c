@@ -171,11 +171,12 @@ void bzimage_zero_page(u8 *zp, const u8 *file, const struct bzimage_info *bi,
 		       const struct bzimage_boot *b)
 {
 	u32 n = MIN(b->e820_count, BZ_E820_MAX);
+	/* A longer header than the zero page's copy of it would spill into the e820 map. */
+	u32 end = MIN(bi->header_end, BP_HDR_END);
 
 	memset(zp, 0, BP_SIZE);
-	/* A longer header than the zero page's copy of it would spill into the e820 map. */
-	memcpy(zp + BZ_SETUP_SECTS, file + BZ_SETUP_SECTS,
-	       MIN(bi->header_end, BP_HDR_END) - BZ_SETUP_SECTS);
+	if (end > BZ_SETUP_SECTS) /* bzimage_parse made it at least BZ_HEADER_MIN_END */
+		memcpy(zp + BZ_SETUP_SECTS, file + BZ_SETUP_SECTS, end - BZ_SETUP_SECTS);
 	zp[BZ_TYPE_OF_LOADER] = BZ_LOADER_UNKNOWN;
 	bz_put32(zp, BZ_CODE32_START, (u32)bi->load_addr);
 	bz_put32(zp, BZ_CMD_LINE_PTR, (u32)b->cmdline_gpa);
