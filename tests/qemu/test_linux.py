@@ -82,8 +82,11 @@ class Rig:
         return int(m.group(2), 16), int(m.group(1)) << 20
 
     def pings(self, ip, count):
+        # With -c and -w ping sends until `count` replies came; when replies lag (TCG, three
+        # busy vCPU threads on two host cores) the requests still in flight at the count-th
+        # reply are "transmitted" but not "received". More than a pipe of them is a loss.
         sent, got, out = self.ns.ping(ip, count, wait=5)
-        assert got >= count and got == sent, "%s: %d sent, %d received:\n%s" % (
+        assert got >= count and sent - got <= 3, "%s: %d sent, %d received:\n%s" % (
             ip, sent, got, out)
 
 
