@@ -36,6 +36,20 @@ def run_unit():
     return passed, failed
 
 
+def run_fuzz():
+    """The fuzz smoke: each harness replays its seeds (crash regressions included), then
+    fuzzes for FUZZ_SMOKE_SECONDS (3); one test per harness."""
+    sys.path.insert(0, os.path.join(ROOT, "tests", "fuzz"))
+    import run_fuzz
+    if not run_fuzz.harnesses():
+        print("fuzz: no harness built (make fuzz-bins): FAILED")
+        return 0, 1
+    seconds = int(os.environ.get("FUZZ_SMOKE_SECONDS", "3"))
+    results = run_fuzz.run_all(seconds, jobs=2, smoke=True)
+    bad = sum(not r.ok for r in results)
+    return len(results) - bad, bad
+
+
 def run_lint():
     """`make lint` (cppcheck + clang-format check) counts as one test."""
     p = subprocess.run(["make", "-s", "lint"], cwd=ROOT, capture_output=True, text=True)
@@ -74,9 +88,10 @@ def main():
     start = time.monotonic()
     args = sys.argv[1:]
     up, uf = run_unit()
+    fp, ff = run_fuzz()
     lp, lf = run_lint()
     sp, sf = run_pytest(args)
-    passed, failed = up + lp + sp, uf + lf + sf
+    passed, failed = up + fp + lp + sp, uf + ff + lf + sf
     print("make test: %.0f s wall time" % (time.monotonic() - start))
     print("%d passed, %d failed" % (passed, failed))
     return 1 if failed else 0
