@@ -2,11 +2,21 @@
 /* assign.c: whole PCI functions given to partitions, shown to them through vPCI. */
 #define LOG_TAG "assign"
 #include "kernel/assign.h"
+#include "drivers/igb.h"
+#include "kernel/mm.h"
 #include "kernel/part.h"
 #include "kernel/printk.h"
 #include "kernel/string.h"
+#include "kernel/vmsix.h"
 #include "iommu/iommu.h"
 #include "pci/pci.h"
+#include "pci/sriov.h"
+
+/* A trapped MSI-X table and the partition whose vCPUs reach it. */
+struct assign_msix {
+	struct partition *p;
+	struct vmsix v;
+};
 
 static u32 assign_cfg_read(const void *dev, u16 off, u8 width)
 {
@@ -51,6 +61,68 @@ static const char *assign_refusal(const struct pci_dev *d)
 	return NULL;
 }
 
+static u64 assign_msix_read(void *ctx, u64 gpa, u8 size)
+{
+	struct assign_msix *m = ctx;
+	u64 v;
+
+	spin_lock(&m->p->dev_lock);
+	v = vmsix_read(&m->v, gpa, size);
+	spin_unlock(&m->p->dev_lock);
+	return v;
+}
+
+static void assign_msix_write(void *ctx, u64 gpa, u8 size, u64 val)
+{
+	struct assign_msix *m = ctx;
+
+	spin_lock(&m->p->dev_lock);
+	vmsix_write(&m->v, gpa, size, val);
+	spin_unlock(&m->p->dev_lock);
+}
+
+/* The page of BAR `bar` holding d's MSI-X table, as an offset into the BAR; ~0 when none. */
+static u64 assign_msix_page(const struct pci_dev *d, int bar)
+{
+	if (!d->cap_msix || !d->msix.valid || d->msix.table_bir != bar)
+		return ~0ULL;
+	return ALIGN_DOWN((u64)d->msix.table_off, PAGE_SIZE);
+}
+
+/* Trap the MSI-X table's page at gpa: it is emulated (kernel/vmsix.h), never mapped. */
+static int assign_trap_msix(struct partition *p, const struct pci_dev *d, u64 bar_hpa, u64 gpa)
+{
+	u32 off = d->msix.table_off % PAGE_SIZE;
+	struct assign_msix *m = kzalloc(sizeof(*m));
+	volatile u8 *table = ioremap(bar_hpa + d->msix.table_off - off, PAGE_SIZE);
+
+	if (!m || !table || p->mmio_count == PART_MAX_MMIO ||
+	    vmsix_init(&m->v, p->name, table + off, gpa, off, d->msix.table_size))
+		return -ENOSPC;
+	m->p = p;
+	p->mmio[p->mmio_count++] =
+		(struct part_mmio){ gpa, PAGE_SIZE, assign_msix_read, assign_msix_write, m };
+	part_info(p, PCI_FMT ": MSI-X table (%u entries) emulated at GPA 0x%llx\n", PCI_ARG(d),
+		  d->msix.table_size, gpa + off);
+	return 0;
+}
+
+/* Map one memory BAR at gpa, leaving out (and trapping) the MSI-X table's page. */
+static int assign_map_bar(struct partition *p, const struct pci_dev *d, int i, u64 gpa)
+{
+	const struct pci_bar *b = &d->bar[i];
+	u64 t = assign_msix_page(d, i);
+
+	if (t >= b->size)
+		return gpmap_map_mmio(&p->gpm, gpa, b->addr, b->size);
+	if ((t && gpmap_map_mmio(&p->gpm, gpa, b->addr, t)) ||
+	    (t + PAGE_SIZE < b->size &&
+	     gpmap_map_mmio(&p->gpm, gpa + t + PAGE_SIZE, b->addr + t + PAGE_SIZE,
+			    b->size - t - PAGE_SIZE)))
+		return -ENOMEM;
+	return assign_trap_msix(p, d, b->addr + t, gpa + t);
+}
+
 /* Map d's memory BARs into p from *next on, each naturally aligned; fills f->bar. */
 static int assign_bars(struct partition *p, const struct pci_dev *d, struct vpci_func *f, u64 *next)
 {
@@ -65,7 +137,7 @@ static int assign_bars(struct partition *p, const struct pci_dev *d, struct vpci
 		if ((b->type != PCI_BAR_MEM32 && b->type != PCI_BAR_MEM64) || !b->size)
 			continue;
 		gpa = ALIGN_UP(*next, b->size);
-		if (gpmap_map_mmio(&p->gpm, gpa, b->addr, b->size))
+		if (assign_map_bar(p, d, i, gpa))
 			return -ENOMEM;
 		f->bar[i] = (struct vpci_bar){ gpa, b->size,
 					       b->type == PCI_BAR_MEM64 ? VPCI_BAR_MEM64
@@ -158,6 +230,8 @@ void assign_release(struct partition *p)
 
 		if (p->iommu)
 			iommu_detach(p->iommu, d);
+		if (d->is_vf)
+			igb_vf_release(d);
 		d->owner = NULL;
 	}
 	p->vpci.count = 0;
@@ -166,11 +240,67 @@ void assign_release(struct partition *p)
 	p->iommu = NULL;
 }
 
+void assign_stop(struct partition *p)
+{
+	for (u32 i = 0; i < p->vpci.count; i++) {
+		struct pci_dev *d = (struct pci_dev *)p->vpci.devs[i].f.dev;
+
+		if (d->is_vf)
+			igb_vf_quiesce(d);
+	}
+}
+
+/* The VF the partition's vf= names; NULL with the reason in *why. */
+static struct pci_dev *assign_vf_lookup(const struct partition *p, const char **why)
+{
+	const struct plan_vf *r = &p->cfg.vf;
+	struct pci_dev *pf = igb_find(), *vf;
+
+	*why = "there is no igb NIC with SR-IOV";
+	if (!pf)
+		return NULL;
+	vf = r->by_bdf ? pci_find(r->bdf.seg, r->bdf.bus, r->bdf.devfn >> 3, r->bdf.devfn & 7)
+		       : sriov_vf(pf, r->index);
+	*why = "it is not an enabled VF of the igb PF (partitions may have VF0-VF6: the PF keeps "
+	       "pool 7)";
+	return vf && igb_vf_usable(vf) ? vf : NULL;
+}
+
+/* Give p the VF its vf= names, with its MAC locked by the PF, after its pci= functions. */
+static int assign_vf(struct partition *p, u64 *next)
+{
+	const struct plan_vf *r = &p->cfg.vf;
+	const char *why;
+	struct pci_dev *vf = assign_vf_lookup(p, &why);
+
+	if (vf)
+		why = assign_refusal(vf);
+	if (vf && !why) {
+		int e = igb_vf_assign(vf, p->name, p->cfg.mac);
+
+		why = e == -EEXIST ? "its MAC is already in use" : e ? "it is not free" : NULL;
+		if (!why && assign_one(p, vf, next)) {
+			igb_vf_release(vf);
+			why = "it cannot join the partition's IOMMU domain, or no memory to map it";
+		}
+	}
+	if (why) {
+		if (r->by_bdf)
+			part_err(p, "not started: VF %04x:%02x:%02x.%x: %s\n", r->bdf.seg,
+				 r->bdf.bus, r->bdf.devfn >> 3, r->bdf.devfn & 7, why);
+		else
+			part_err(p, "not started: VF %u: %s\n", r->index, why);
+		return -EINVAL;
+	}
+	p->nic = p->vpci.count - 1;
+	return 0;
+}
+
 int assign_devices(struct partition *p)
 {
 	u64 next = p->vpci.ecam_gpa + VPCI_ECAM_SIZE;
 
-	if (p->cfg.pci_count && assign_domain(p)) {
+	if ((p->cfg.pci_count || p->cfg.vf.set) && assign_domain(p)) {
 		part_err(p, "not started: no IOMMU domain for its PCI functions\n");
 		assign_release(p);
 		return -ENOMEM;
@@ -189,20 +319,63 @@ int assign_devices(struct partition *p)
 			return -EINVAL;
 		}
 	}
+	if (p->cfg.vf.set && assign_vf(p, &next)) {
+		assign_release(p);
+		return -EINVAL;
+	}
 	return 0;
+}
+
+u16 assign_vf_demand(const struct part_config *pcs, u32 n, const struct pci_dev *pf)
+{
+	u32 want = 0;
+
+	for (u32 i = 0; pf && i < n; i++) {
+		const struct plan_vf *r = &pcs[i].vf;
+		int idx;
+
+		if (!pcs[i].ok || !r->set)
+			continue;
+		idx = r->by_bdf ? sriov_vf_index(pf, r->bdf.seg, r->bdf.bus, r->bdf.devfn)
+				: r->index;
+		if (idx >= 0)
+			want = MAX(want, (u32)idx + 1);
+	}
+	return (u16)MIN(want, 0xffffu);
+}
+
+static void assign_dev_info(const struct vpci_dev *v, struct hv_dev_info *di)
+{
+	const struct pci_dev *d = v->f.dev;
+
+	*di = (struct hv_dev_info){ .bdf = v->devfn,
+				    .vendor = d->vendor,
+				    .device = d->device,
+				    .class_code = d->class };
+	if (d->is_vf)
+		di->flags |= HV_DEV_VF;
+	if (d->cap_msix && d->msix.valid)
+		di->flags |= HV_DEV_MSIX_TRAP;
+	for (int b = 0; b < HV_MAX_BARS && b < VPCI_BARS; b++) {
+		if (v->f.bar[b].type == VPCI_BAR_NONE)
+			continue;
+		di->bars[b].gpa = v->f.bar[b].gpa;
+		di->bars[b].size = v->f.bar[b].size;
+	}
 }
 
 void assign_boot_info(const struct partition *p, struct hv_boot_info *bi)
 {
 	bi->dev_count = 0;
 	for (u32 i = 0; i < p->vpci.count && i < HV_MAX_DEVICES; i++) {
-		const struct vpci_dev *v = &p->vpci.devs[i];
-		const struct pci_dev *d = v->f.dev;
-
-		bi->devs[i] = (struct hv_dev_info){ .bdf = v->devfn,
-						    .vendor = d->vendor,
-						    .device = d->device,
-						    .class_code = d->class };
+		assign_dev_info(&p->vpci.devs[i], &bi->devs[i]);
 		bi->dev_count++;
 	}
+	memset(&bi->net, 0, sizeof(bi->net));
+	if (!p->cfg.vf.set)
+		return;
+	memcpy(bi->net.mac, p->cfg.mac, 6);
+	memcpy(bi->net.ipv4, p->cfg.ip, 4);
+	bi->net.prefix_len = p->cfg.ip_prefix;
+	bi->net.dev = (u8)p->nic;
 }

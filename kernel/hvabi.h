@@ -31,10 +31,21 @@
 #define HV_CPUID_SIGNATURE "hvpartition" /* EBX, ECX, EDX: 12 bytes with the NUL */
 
 #define HV_BOOT_MAGIC   0x314f464e49425648ULL /* "HVBINFO1" */
-#define HV_BOOT_VERSION 1
+#define HV_BOOT_VERSION 2
 #define HV_NAME_MAX     16
 #define HV_CMDLINE_MAX  1024
 #define HV_MAX_DEVICES  8
+#define HV_MAX_BARS     6
+
+/* A memory BAR as the partition sees it (size 0: not implemented or not given). */
+struct hv_bar_info {
+	uint64_t gpa;
+	uint64_t size;
+};
+
+/* hv_dev_info.flags */
+#define HV_DEV_VF        (1u << 0) /* an SR-IOV virtual function (vf= on the module line) */
+#define HV_DEV_MSIX_TRAP (1u << 1) /* its MSI-X table page is emulated by the hypervisor */
 
 /* One PCI function the partition owns, as its virtual PCI bus shows it. */
 struct hv_dev_info {
@@ -42,8 +53,21 @@ struct hv_dev_info {
 	uint16_t vendor;
 	uint16_t device;
 	uint16_t reserved;
-	uint32_t class_code; /* class << 16 | subclass << 8 | prog-if */
-	uint32_t flags;
+	uint32_t class_code;                  /* class << 16 | subclass << 8 | prog-if */
+	uint32_t flags;                       /* HV_DEV_* */
+	struct hv_bar_info bars[HV_MAX_BARS]; /* memory BARs, indexed by BAR number */
+};
+
+/*
+ * The partition's network identity (vf=, mac=, ip= on its module line). With
+ * no NIC the MAC is all zero; with no address the prefix length is 0.
+ */
+struct hv_net_info {
+	uint8_t mac[6];     /* the MAC the PF locked for the partition's VF */
+	uint8_t prefix_len; /* IPv4 prefix length (1-32), 0: no address */
+	uint8_t dev;        /* index into hv_boot_info.devs[] of the NIC */
+	uint8_t ipv4[4];    /* IPv4 address a.b.c.d as ipv4[0..3] (network order) */
+	uint8_t reserved[4];
 };
 
 /* At HV_GPA_BOOTINFO; RDI holds its address at entry. */
@@ -63,8 +87,13 @@ struct hv_boot_info {
 	uint32_t reserved;
 	uint64_t ecam_base; /* virtual PCI bus 0: 1 MiB ECAM window (also ports 0xcf8/0xcfc) */
 	struct hv_dev_info devs[HV_MAX_DEVICES];
+	struct hv_net_info net;
 	char cmdline[HV_CMDLINE_MAX]; /* the words after "--" on the module line */
 };
+
+_Static_assert(sizeof(struct hv_dev_info) == 112, "hv_dev_info layout");
+_Static_assert(sizeof(struct hv_net_info) == 16, "hv_net_info layout");
+_Static_assert(sizeof(struct hv_boot_info) <= 4096, "the boot information fits its page");
 
 /*
  * Hypercalls: VMMCALL (AMD) or VMCALL (Intel) with the number in RAX and

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 /* main.c: the boot CPU's path from the loader's hand-over to a running system. */
 #define LOG_TAG "hv"
+#include "drivers/igb.h"
 #include "drivers/uart.h"
 #include "iommu/iommu.h"
 #include "kernel/acpi.h"
@@ -67,6 +68,15 @@ static void boot_config(const struct boot_info *bi)
 		print_hex("mbidump:", mbi_copy, bi->mbi_end - bi->mbi_start);
 }
 
+/* The NIC's PF, with as many VFs as the planned partitions need (sriov= overrides). */
+static void nic_init(void)
+{
+	struct pci_dev *pf = igb_find();
+
+	if (pf)
+		igb_init(pf, part_vf_demand(pf));
+}
+
 void kmain(u32 magic, u32 mbi_pa)
 {
 	uart_init();
@@ -88,6 +98,8 @@ void kmain(u32 magic, u32 mbi_pa)
 	irq_enable(); /* every interrupt source is the hypervisor's own from here on */
 	pci_init(&boot_info);
 	iommu_init(); /* before anything a partition can reach exists */
+	part_plan(&boot_info);
+	nic_init();
 	if (hv_config.selftest[0]) {
 		int failed = selftest_run(hv_config.selftest);
 

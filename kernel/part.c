@@ -19,6 +19,7 @@ struct partition *partitions[PLAN_MAX_PARTS];
 u32 partition_count;
 
 static struct part_config part_configs[PLAN_MAX_PARTS];
+static u32 part_module_count;             /* modules planned by part_plan() */
 static struct hv_boot_info part_bootinfo; /* built here, copied into the guest */
 
 /* Until the timer code calibrates the TSC, rate limits assume 2 GHz. */
@@ -142,6 +143,7 @@ void part_stop(struct partition *p, const char *fmt, ...)
 	printk(LOG_ERR, "%s: stopped: %s\n", p->name, why);
 	part_print_exits(p);
 	part_kick(p);
+	assign_stop(p);
 	if (hv_config.exit_when_done && part_running_count() == 0) {
 		pr_info("every partition has stopped; exit_when_done=1 ends the machine\n");
 		hv_exit(EXIT_OK);
@@ -274,7 +276,7 @@ static void part_machine(struct plan_machine *m)
 	m->boot_cpu_fallback = m->cpu_count == 1;
 }
 
-void part_init(const struct boot_info *bi)
+void part_plan(const struct boot_info *bi)
 {
 	u32 n = bi->mod_count;
 	struct plan_machine m;
@@ -285,17 +287,31 @@ void part_init(const struct boot_info *bi)
 		n = PLAN_MAX_PARTS;
 		pr_err("%u modules: only the first %u become partitions\n", bi->mod_count, n);
 	}
-	part_tsc_khz = timer_tsc_hz() / 1000;
-	if (vcpu_select_backend()) {
-		pr_err("%u partition(s) not started\n", n);
-		return;
-	}
 	part_machine(&m);
 	if (m.boot_cpu_fallback)
 		pr_warn("only the boot CPU is online: it runs one vCPU itself (single-CPU fallback)\n");
 	for (u32 i = 0; i < n; i++)
 		plan_parse(bi->mods[i].cmdline, i, &part_configs[i]);
 	plan_assign(part_configs, n, &m);
+	part_module_count = n;
+}
+
+u16 part_vf_demand(const struct pci_dev *pf)
+{
+	return assign_vf_demand(part_configs, part_module_count, pf);
+}
+
+void part_init(const struct boot_info *bi)
+{
+	u32 n = part_module_count;
+
+	if (n == 0)
+		return;
+	part_tsc_khz = timer_tsc_hz() / 1000;
+	if (vcpu_select_backend()) {
+		pr_err("%u partition(s) not started\n", n);
+		return;
+	}
 	for (u32 i = 0; i < n; i++)
 		if (part_configs[i].ok)
 			part_create(&part_configs[i], &bi->mods[i]);

@@ -17,6 +17,7 @@
 #include "kernel/vuart.h"
 
 struct iommu_domain;
+struct pci_dev;
 
 enum part_state { PART_RUNNING = 0, PART_STOPPED = 1 };
 
@@ -44,6 +45,7 @@ struct partition {
 	spinlock_t uart_lock;
 	struct vpci vpci;           /* its virtual PCI bus (ports 0xcf8/0xcfc, ECAM window) */
 	struct iommu_domain *iommu; /* DMA of its PCI functions: IOVA = GPA, its RAM only */
+	u32 nic;                    /* its VF's place on its virtual bus (vf=) */
 	spinlock_t dev_lock;        /* the virtual devices other than the UART */
 	struct part_mmio mmio[PART_MAX_MMIO];
 	u32 mmio_count;
@@ -60,10 +62,19 @@ extern struct partition *partitions[PLAN_MAX_PARTS];
 extern u32 partition_count;
 
 /*
- * Plan, create and load every partition the boot modules describe: parse
- * each module line, assign CPUs and RAM (kernel/plan.h), allocate and zero
- * its RAM, build its nested page table, load its ELF and create its vCPUs.
- * A partition that cannot be built is reported and skipped.
+ * Plan every partition the boot modules describe: parse each module line and
+ * check the plan against the machine (kernel/plan.h). Nothing is allocated:
+ * the NIC's PF is brought up in between, with as many VFs as the plan needs.
+ */
+void part_plan(const struct boot_info *bi);
+
+/* How many VFs of SR-IOV PF pf the planned partitions need (highest VF index + 1). */
+u16 part_vf_demand(const struct pci_dev *pf);
+
+/*
+ * Create and load every planned partition: allocate and zero its RAM, build
+ * its nested page table, give it its PCI functions and VF, load its ELF and
+ * create its vCPUs. A partition that cannot be built is reported and skipped.
  */
 void part_init(const struct boot_info *bi);
 

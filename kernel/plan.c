@@ -172,6 +172,92 @@ static int plan_opt_pci(const char *val, void *dst, const char **why)
 	return pc->pci_count ? 0 : -EINVAL;
 }
 
+/* vf=N (VF index of the first igb PF) or vf=[SSSS:]BB:DD.F (a VF by address). */
+static int plan_opt_vf(const char *val, void *dst, const char **why)
+{
+	struct plan_vf *vf = dst;
+	u64 n;
+
+	*why = "expected a VF index (vf=0) or a VF address (vf=01:10.2)";
+	if (strchr(val, ':')) {
+		if (plan_parse_bdf(val, &vf->bdf))
+			return -EINVAL;
+		vf->by_bdf = true;
+	} else {
+		if (parse_u64(val, &n) || n > 0xffff)
+			return -EINVAL;
+		vf->index = (u16)n;
+	}
+	vf->set = true;
+	return 0;
+}
+
+int plan_parse_mac(const char *s, u8 mac[6])
+{
+	u8 m[6];
+
+	if (strlen(s) != 17)
+		return -EINVAL;
+	for (int i = 0; i < 6; i++) {
+		u32 byte;
+
+		if (plan_hex(&s, 2, 0xff, &byte) || (i < 5 && *s++ != ':'))
+			return -EINVAL;
+		m[i] = (u8)byte;
+	}
+	if ((m[0] & 1) || !(m[0] | m[1] | m[2] | m[3] | m[4] | m[5]))
+		return -EINVAL; /* multicast/broadcast or all zero: no station address */
+	memcpy(mac, m, 6);
+	return 0;
+}
+
+static int plan_opt_mac(const char *val, void *dst, const char **why)
+{
+	struct part_config *pc = dst;
+
+	if (plan_parse_mac(val, pc->mac)) {
+		*why = "expected a unicast, non-zero MAC like 52:54:00:12:34:56";
+		return -EINVAL;
+	}
+	pc->has_mac = true;
+	return 0;
+}
+
+/* One decimal field 0..max ending at `end`; advances *s. */
+static int plan_dec(const char **s, char end, u32 max, u32 *out)
+{
+	u32 v = 0;
+	int n = 0;
+
+	for (; (*s)[n] >= '0' && (*s)[n] <= '9' && n < 3; n++)
+		v = v * 10 + (u32)((*s)[n] - '0');
+	if (n == 0 || (*s)[n] != end || v > max)
+		return -EINVAL;
+	*s += n + (end ? 1 : 0);
+	*out = v;
+	return 0;
+}
+
+/* ip=a.b.c.d or a.b.c.d/len (default /24). */
+static int plan_opt_ip(const char *val, void *dst, const char **why)
+{
+	struct part_config *pc = dst;
+	const char *slash = strchr(val, '/');
+	u32 v[5] = { 0, 0, 0, 0, PLAN_IP_DEFAULT_LEN };
+
+	*why = "expected an IPv4 address like 192.0.2.11 or 192.0.2.11/24";
+	for (int i = 0; i < 4; i++)
+		if (plan_dec(&val, i < 3 ? '.' : (slash ? '/' : '\0'), 255, &v[i]))
+			return -EINVAL;
+	if (slash && (plan_dec(&val, '\0', 32, &v[4]) || v[4] == 0))
+		return -EINVAL;
+	for (int i = 0; i < 4; i++)
+		pc->ip[i] = (u8)v[i];
+	pc->ip_prefix = (u8)v[4];
+	pc->has_ip = true;
+	return 0;
+}
+
 static int plan_opt_mem(const char *val, void *dst, const char **why)
 {
 	u64 *mem = dst;
@@ -228,6 +314,24 @@ static int plan_split(const char *s, char *opts, size_t optlen, char *args, size
 	return 0;
 }
 
+/* The default network plan (plan.h) for module number n, where the line left it out. */
+static void plan_net_defaults(struct part_config *pc, u32 n)
+{
+	static const u8 mac[5] = PLAN_MAC_PREFIX, ip[3] = PLAN_IP_PREFIX;
+
+	if (!pc->vf.set)
+		return;
+	if (!pc->has_mac) {
+		memcpy(pc->mac, mac, sizeof(mac));
+		pc->mac[5] = (u8)(PLAN_MAC_BASE + n);
+	}
+	if (!pc->has_ip) {
+		memcpy(pc->ip, ip, sizeof(ip));
+		pc->ip[3] = (u8)(PLAN_IP_BASE + n);
+		pc->ip_prefix = PLAN_IP_DEFAULT_LEN;
+	}
+}
+
 int plan_parse(const char *cmdline, u32 index, struct part_config *pc)
 {
 	const struct cmdline_opt opts[] = {
@@ -235,6 +339,9 @@ int plan_parse(const char *cmdline, u32 index, struct part_config *pc)
 		{ "cpus", plan_opt_cpus, pc, "vCPU count or host CPU list" },
 		{ "mem", plan_opt_mem, &pc->mem, "RAM size" },
 		{ "pci", plan_opt_pci, pc, "PCI functions it owns" },
+		{ "vf", plan_opt_vf, &pc->vf, "its NIC: a VF of the first igb PF" },
+		{ "mac", plan_opt_mac, pc, "its VF's MAC address" },
+		{ "ip", plan_opt_ip, pc, "its IPv4 address" },
 	};
 	char tag[24], words[HV_CMDLINE_MAX];
 
@@ -254,6 +361,12 @@ int plan_parse(const char *cmdline, u32 index, struct part_config *pc)
 		       pc->name);
 		return -EINVAL;
 	}
+	if ((pc->has_mac || pc->has_ip) && !pc->vf.set) {
+		printk(LOG_ERR, "%s: error: partition %s not started: mac= and ip= need vf=\n", tag,
+		       pc->name);
+		return -EINVAL;
+	}
+	plan_net_defaults(pc, index + 1);
 	pc->ok = true;
 	return 0;
 }
@@ -386,6 +499,28 @@ static void plan_pci(struct part_config *pcs, u32 n)
 	}
 }
 
+static bool plan_same_vf(const struct plan_vf *a, const struct plan_vf *b)
+{
+	if (a->by_bdf != b->by_bdf)
+		return false; /* an index and an address are compared once VFs exist */
+	return a->by_bdf ? plan_same_bdf(&a->bdf, &b->bdf) : a->index == b->index;
+}
+
+/* A VF, and a MAC, belong to one partition: the first module line that names it. */
+static void plan_vfs(struct part_config *pcs, u32 n)
+{
+	for (u32 i = 0; i < n; i++) {
+		for (u32 j = 0; pcs[i].ok && pcs[i].vf.set && j < i; j++) {
+			if (!pcs[j].ok || !pcs[j].vf.set)
+				continue;
+			if (plan_same_vf(&pcs[i].vf, &pcs[j].vf))
+				plan_reject(&pcs[i], "its VF is already given to %s", pcs[j].name);
+			else if (!memcmp(pcs[i].mac, pcs[j].mac, 6))
+				plan_reject(&pcs[i], "its MAC is already %s's", pcs[j].name);
+		}
+	}
+}
+
 u32 plan_assign(struct part_config *pcs, u32 n, const struct plan_machine *m)
 {
 	u64 usable = m->boot_cpu_fallback ? BIT(0) : (m->online_mask & ~BIT(0));
@@ -395,6 +530,7 @@ u32 plan_assign(struct part_config *pcs, u32 n, const struct plan_machine *m)
 	plan_check_names(pcs, n);
 	plan_ram(pcs, n, m->free_ram);
 	plan_pci(pcs, n);
+	plan_vfs(pcs, n);
 	for (u32 i = 0; i < n; i++)
 		if (pcs[i].ok && pcs[i].cpu_request)
 			plan_explicit_cpus(&pcs[i], usable, &used);

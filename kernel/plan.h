@@ -27,6 +27,27 @@ struct plan_bdf {
 	u8 devfn;
 };
 
+/* vf=: a virtual function of the first igb PF, by index or by address. */
+struct plan_vf {
+	bool set;
+	bool by_bdf;
+	u16 index;           /* vf=N */
+	struct plan_bdf bdf; /* vf=BB:DD.F */
+};
+
+/* The default network plan: module N gets MAC 52:54:00:12:34:(0x10 + N), IPv4 192.0.2.(10 + N)/24. */
+#define PLAN_MAC_PREFIX                      \
+	{                                    \
+		0x52, 0x54, 0x00, 0x12, 0x34 \
+	}
+#define PLAN_MAC_BASE 0x10
+#define PLAN_IP_PREFIX    \
+	{                 \
+		192, 0, 2 \
+	}
+#define PLAN_IP_BASE        10
+#define PLAN_IP_DEFAULT_LEN 24
+
 /* One partition as its module line asks for it, and what the plan gave it. */
 struct part_config {
 	char name[PLAN_NAME_MAX];
@@ -37,8 +58,13 @@ struct part_config {
 	u32 module;                        /* index of its GRUB module */
 	struct plan_bdf pci[PLAN_MAX_PCI]; /* pci=: whole functions it owns */
 	u32 pci_count;
-	u64 cpu_mask; /* host CPUs assigned by plan_assign() */
-	bool ok;      /* false: rejected (a line said why); never started */
+	struct plan_vf vf;    /* vf=: its NIC */
+	u8 mac[6];            /* mac=, or the default plan's when it has a VF */
+	u8 ip[4];             /* ip=, or the default plan's when it has a VF */
+	u8 ip_prefix;         /* 0: no address */
+	bool has_mac, has_ip; /* given on the line (not defaults) */
+	u64 cpu_mask;         /* host CPUs assigned by plan_assign() */
+	bool ok;              /* false: rejected (a line said why); never started */
 };
 
 /* The machine as the plan sees it. */
@@ -79,6 +105,9 @@ static inline u32 plan_cpu_count(u64 mask)
 
 /* Parse "SSSS:BB:DD.F" or "BB:DD.F" (hex) into *b; 0 or -EINVAL. */
 int plan_parse_bdf(const char *s, struct plan_bdf *b);
+
+/* Parse "52:54:00:12:34:56" (a unicast, non-zero MAC) into mac; 0 or -EINVAL. */
+int plan_parse_mac(const char *s, u8 mac[6]);
 
 /* Format a CPU mask as "1-2,5" into buf. */
 void plan_format_cpus(u64 mask, char *buf, size_t len);

@@ -95,6 +95,19 @@ struct pci_dev *sriov_vf(const struct pci_dev *pf, u16 i)
 	return rid < 0 ? NULL : pci_find_rid(pf->seg, rid);
 }
 
+int sriov_vf_index(const struct pci_dev *pf, u16 seg, u8 bus, u8 devfn)
+{
+	const struct pci_sriov *s = &pf->sriov;
+	u32 rid = PCI_RID(bus, devfn), first = PCI_RID(pf->bus, pf->devfn) + (u32)s->offset;
+
+	if (!pf->ecap_sriov || seg != pf->seg || !s->offset || rid < first)
+		return -ENOENT;
+	if (s->stride ? (rid - first) % s->stride : rid != first)
+		return -ENOENT;
+	rid = s->stride ? (rid - first) / s->stride : 0;
+	return rid < s->total_vfs ? (int)rid : -ENOENT;
+}
+
 /* Turn VFs off (waiting as the spec asks when they were on) and drop them from the table. */
 static void sriov_stop(struct pci_dev *pf)
 {
@@ -494,6 +507,14 @@ static bool sriov_named(const struct hv_sriov_req *reqs, unsigned int count,
 		    PCI_DEVFN(reqs[i].dev, reqs[i].fn) == d->devfn)
 			return true;
 	return false;
+}
+
+bool sriov_requested(const struct hv_sriov_req *reqs, unsigned int count, const struct pci_dev *pf)
+{
+	for (unsigned int i = 0; i < count; i++)
+		if (reqs[i].all)
+			return true;
+	return sriov_named(reqs, count, pf);
 }
 
 static int sriov_apply_one(const struct hv_sriov_req *q)

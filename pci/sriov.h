@@ -63,6 +63,15 @@ int sriov_enable(struct pci_dev *pf, u16 n);
  */
 int sriov_disable(struct pci_dev *pf);
 
+/*
+ * Which VF of pf the function seg:bus:devfn would be (First VF Offset and VF
+ * Stride as last read), or -ENOENT when it is none of its TotalVFs VFs.
+ */
+int sriov_vf_index(const struct pci_dev *pf, u16 seg, u8 bus, u8 devfn);
+
+/* Do these sriov= requests name pf, by address or with all:<n>? */
+bool sriov_requested(const struct hv_sriov_req *reqs, unsigned int count, const struct pci_dev *pf);
+
 /* VF i of pf in the device table, or NULL. */
 struct pci_dev *sriov_vf(const struct pci_dev *pf, u16 i);
 

@@ -273,6 +273,83 @@ static void test_pci_given_once(void **state)
 	log_has("c: error: not started: PCI function 0000:00:06.0 given twice");
 }
 
+static void test_vf_keys(void **state)
+{
+	static const u8 mac12[6] = { 0x52, 0x54, 0x00, 0x12, 0x34, 0x12 };
+	static const u8 mine[6] = { 0x02, 0x00, 0x00, 0x00, 0xab, 0xcd };
+
+	(void)state;
+	parse_ok(1, "name=a vf=1");
+	assert_true(pc[1].vf.set);
+	assert_false(pc[1].vf.by_bdf);
+	assert_int_equal(pc[1].vf.index, 1);
+	assert_memory_equal(pc[1].mac, mac12, 6); /* module 2: 0x10 + 2 */
+	assert_int_equal(pc[1].ip[0], 192);
+	assert_int_equal(pc[1].ip[3], 12);
+	assert_int_equal(pc[1].ip_prefix, 24);
+	assert_false(pc[1].has_mac);
+	parse_ok(0, "vf=0000:01:10.2 mac=02:00:00:00:AB:cd ip=10.1.2.3/16");
+	assert_true(pc[0].vf.by_bdf);
+	assert_int_equal(pc[0].vf.bdf.bus, 1);
+	assert_int_equal(pc[0].vf.bdf.devfn, 0x82);
+	assert_memory_equal(pc[0].mac, mine, 6);
+	assert_int_equal(pc[0].ip[0], 10);
+	assert_int_equal(pc[0].ip[3], 3);
+	assert_int_equal(pc[0].ip_prefix, 16);
+	parse_ok(2, "vf=01:10.4 ip=10.0.0.9");
+	assert_int_equal(pc[2].ip_prefix, 24);
+	parse_ok(3, "name=none");
+	assert_false(pc[3].vf.set);
+	assert_int_equal(pc[3].ip_prefix, 0); /* no VF: no address */
+}
+
+static void test_vf_bad_values(void **state)
+{
+	static const char *const bad[] = {
+		"vf=",
+		"vf=x",
+		"vf=70000",
+		"vf=01:10",
+		"vf=1,2",
+		"vf=0 mac=01:00:5e:00:00:01", /* multicast */
+		"vf=0 mac=00:00:00:00:00:00",
+		"vf=0 mac=52:54:00:12:34",
+		"vf=0 mac=52-54-00-12-34-56",
+		"vf=0 ip=1.2.3",
+		"vf=0 ip=1.2.3.256",
+		"vf=0 ip=1.2.3.4/33",
+		"vf=0 ip=1.2.3.4/0",
+		"vf=0 ip=1.2.3.4/",
+		"vf=0 ip=1.2.3.4.5",
+		"vf=0 ip=1234.1.1.1",
+		"mac=52:54:00:12:34:56", /* no vf= */
+		"ip=192.0.2.1",
+	};
+
+	(void)state;
+	for (size_t i = 0; i < ARRAY_SIZE(bad); i++)
+		if (plan_parse(bad[i], 0, &pc[0]) != -EINVAL)
+			fail_msg("accepted \"%s\"", bad[i]);
+	log_has("mac= and ip= need vf=");
+	log_has("expected a unicast, non-zero MAC");
+}
+
+static void test_vf_given_once(void **state)
+{
+	(void)state;
+	parse_ok(0, "name=a vf=0");
+	parse_ok(1, "name=b vf=0");
+	parse_ok(2, "name=c vf=1 mac=52:54:00:12:34:11"); /* a's default MAC */
+	parse_ok(3, "name=d vf=01:10.2");
+	assert_int_equal(plan_assign(pc, 4, &four_cpus), 2);
+	assert_true(pc[0].ok);
+	assert_false(pc[1].ok);
+	assert_false(pc[2].ok);
+	assert_true(pc[3].ok);
+	log_has("b: error: not started: its VF is already given to a");
+	log_has("c: error: not started: its MAC is already a's");
+}
+
 static void test_format_cpus(void **state)
 {
 	char buf[64];
@@ -306,6 +383,9 @@ int main(void)
 		cmocka_unit_test_setup(test_bdf, setup),
 		cmocka_unit_test_setup(test_pci_key, setup),
 		cmocka_unit_test_setup(test_pci_given_once, setup),
+		cmocka_unit_test_setup(test_vf_keys, setup),
+		cmocka_unit_test_setup(test_vf_bad_values, setup),
+		cmocka_unit_test_setup(test_vf_given_once, setup),
 		cmocka_unit_test_setup(test_format_cpus, setup),
 	};
 

@@ -471,6 +471,30 @@ static void test_firmware_vf_bars(void **state)
 	assert_no_overlaps();
 }
 
+/* vf=01:10.2 on a partition line becomes VF1: the index a RID would have, before VFs exist. */
+static void test_vf_index_and_requests(void **state)
+{
+	struct hv_sriov_req named = { .seg = 0, .bus = 1, .dev = 0, .fn = 0, .num = 2 };
+	struct hv_sriov_req other = { .seg = 0, .bus = 2, .dev = 0, .fn = 0, .num = 2 };
+	struct hv_sriov_req all = { .all = true, .num = 3 };
+	struct pci_dev *pf;
+
+	(void)state;
+	igb_topology(0xfe000000, 0xfe1fffff);
+	pf = scan_pf();
+	assert_int_equal(sriov_vf_index(pf, 0, 1, 0x80), 0);
+	assert_int_equal(sriov_vf_index(pf, 0, 1, 0x82), 1);
+	assert_int_equal(sriov_vf_index(pf, 0, 1, 0x8e), 7);
+	assert_int_equal(sriov_vf_index(pf, 0, 1, 0x90), -ENOENT); /* past TotalVFs */
+	assert_int_equal(sriov_vf_index(pf, 0, 1, 0x81), -ENOENT); /* between VFs */
+	assert_int_equal(sriov_vf_index(pf, 0, 1, 0x00), -ENOENT); /* the PF */
+	assert_int_equal(sriov_vf_index(pf, 1, 1, 0x80), -ENOENT); /* another segment */
+	assert_true(sriov_requested(&named, 1, pf));
+	assert_false(sriov_requested(&other, 1, pf));
+	assert_true(sriov_requested(&all, 1, pf));
+	assert_false(sriov_requested(NULL, 0, pf));
+}
+
 static void test_bad_vf_bars(void **state)
 {
 	struct pci_dev *pf;
@@ -623,6 +647,7 @@ int main(void)
 		cmocka_unit_test_setup(test_nested_windows_grow, setup),
 		cmocka_unit_test_setup(test_no_room, setup),
 		cmocka_unit_test_setup(test_firmware_vf_bars, setup),
+		cmocka_unit_test_setup(test_vf_index_and_requests, setup),
 		cmocka_unit_test_setup(test_bad_vf_bars, setup),
 		cmocka_unit_test_setup(test_page_size_unsupported, setup),
 		cmocka_unit_test_setup(test_vfs_do_not_answer, setup),

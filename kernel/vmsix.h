@@ -1,0 +1,42 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * vmsix.h: the MSI-X table of a function given to a partition, emulated. The
+ * table's page is not mapped into the partition: every access traps and
+ * lands here. The guest's address/data/control words are kept as its view;
+ * the real table never holds a guest-chosen address or data word (PCIe Base
+ * 4.0 7.7.2, 6.1.4.2). Until partitions have a virtual APIC to deliver to,
+ * the real entries stay masked. Pure logic over an MMIO pointer.
+ */
+#ifndef KERNEL_VMSIX_H
+#define KERNEL_VMSIX_H
+
+#include "kernel/types.h"
+
+#define VMSIX_MAX_ENTRIES 32 /* more would need more than the trapped page */
+#define VMSIX_ENTRY_SIZE  16
+#define VMSIX_CTRL_MASKED BIT(0) /* Vector Control: Mask Bit */
+
+struct vmsix {
+	const char *owner;  /* partition name, for log lines */
+	volatile u8 *table; /* the real table, mapped in the hypervisor */
+	u64 page_gpa;       /* guest-physical page the table sits in */
+	u32 table_off;      /* offset of the table inside that page */
+	u16 entries;
+	u32 guest[VMSIX_MAX_ENTRIES][4]; /* the guest's view: address lo/hi, data, control */
+	u64 ignored;                     /* accesses outside the table or of the wrong size */
+};
+
+/*
+ * Emulate `entries` entries of the real table at `table` (its page at
+ * page_gpa, the table at table_off in it). Masks every real entry; the
+ * guest starts with every entry masked and zero, as after reset.
+ * 0, or -EINVAL (too many entries or not inside one page).
+ */
+int vmsix_init(struct vmsix *v, const char *owner, volatile u8 *table, u64 page_gpa, u32 table_off,
+	       u16 entries);
+
+/* Guest accesses to the page (part_mmio callbacks; ctx is the struct vmsix). */
+u64 vmsix_read(void *ctx, u64 gpa, u8 size);
+void vmsix_write(void *ctx, u64 gpa, u8 size, u64 val);
+
+#endif
