@@ -3,7 +3,7 @@
  * fuzz_plan.c: partition command lines and the plan (kernel/plan.c over
  * kernel/cmdline.c): each module line parsed, then CPUs, RAM and PCI
  * functions assigned on a machine the input describes. The plan's promises
- * are checked: no CPU, byte of RAM or PCI function is given twice.
+ * are checked: no CPU, byte of RAM, PCI function, VF or MAC is given twice.
  *
  * Input: u8 cpu_count, u64 online_mask, u64 free_ram, u8 fallback,
  * u64 mask and u8 len for plan_format_cpus, then up to 16 module command
@@ -46,6 +46,24 @@ static void check_one(const struct part_config *pc, u64 usable)
 	FUZZ_CHECK(pc->pci_count <= PLAN_MAX_PCI);
 	for (u32 k = 0; k < pc->pci_count; k++)
 		FUZZ_CHECK((pc->pci[k].devfn >> 3) <= 31);
+	/* A NIC's MAC and address come with a VF only; a MAC is a station address. */
+	FUZZ_CHECK(pc->vf.set || (!pc->has_mac && !pc->has_ip && !pc->ip_prefix));
+	if (pc->vf.set) {
+		static const u8 zero[6];
+
+		FUZZ_CHECK(!(pc->mac[0] & 1) && memcmp(pc->mac, zero, 6));
+		FUZZ_CHECK(pc->ip_prefix >= 1 && pc->ip_prefix <= 32);
+	}
+}
+
+static bool same_vf(const struct plan_vf *a, const struct plan_vf *b)
+{
+	if (a->by_bdf != b->by_bdf)
+		return false; /* an index and an address are compared once VFs exist */
+	if (a->by_bdf)
+		return a->bdf.seg == b->bdf.seg && a->bdf.bus == b->bdf.bus &&
+		       a->bdf.devfn == b->bdf.devfn;
+	return a->index == b->index;
 }
 
 static bool same_bdf(const struct plan_bdf *a, const struct plan_bdf *b)
@@ -53,11 +71,13 @@ static bool same_bdf(const struct plan_bdf *a, const struct plan_bdf *b)
 	return a->seg == b->seg && a->bus == b->bus && a->devfn == b->devfn;
 }
 
-/* Two partitions the plan kept share nothing: CPUs, names, PCI functions. */
+/* Two partitions the plan kept share nothing: CPUs, names, PCI functions, VFs, MACs. */
 static void check_pair(const struct part_config *a, const struct part_config *b)
 {
 	FUZZ_CHECK((a->cpu_mask & b->cpu_mask) == 0);
 	FUZZ_CHECK(strcmp(a->name, b->name) != 0);
+	if (a->vf.set && b->vf.set)
+		FUZZ_CHECK(!same_vf(&a->vf, &b->vf) && memcmp(a->mac, b->mac, 6));
 	for (u32 k = 0; k < a->pci_count; k++)
 		for (u32 l = 0; l < b->pci_count; l++)
 			FUZZ_CHECK(!same_bdf(&a->pci[k], &b->pci[l]));

@@ -181,11 +181,15 @@ PLAN_LINES = [
     b"(cd)/guests/attack.elf name=att cpus=@3 mem=2M pci=00:04.0,0000:00:05.0 --",
     b"name=web-1 cpus=@1,3-4 mem=4G",
     b"cpus=1 mem=16M pci=00:04.0",
+    b"/guests/net.elf name=n1 vf=0 mac=52:54:00:12:34:11 ip=192.0.2.11/24",
+    b"name=n2 vf=01:10.2 ip=10.0.0.1 -- ping=192.0.2.11",
+    b"name=n3 vf=0 mac=52:54:00:12:34:13",
 ]
 
 
 def plan_seeds():
-    return {"four-lines": PLAN_MACHINE + b"\0".join(PLAN_LINES),
+    return {"lines": PLAN_MACHINE + b"\0".join(PLAN_LINES),
+            "network": PLAN_MACHINE + b"\0".join(PLAN_LINES[4:] + PLAN_LINES[4:5]),
             "fallback": struct.pack("<BQQBQB", 1, 1, 64 << 20, 1, 0, 3) + PLAN_LINES[3]}
 
 
@@ -311,6 +315,48 @@ def dmar_seeds():
     return {"topology": d}
 
 
+# ---- igb mailbox (fuzz_igb_mbx.c) ----
+
+MAC11 = bytes([0x52, 0x54, 0x00, 0x12, 0x34, 0x11])
+
+
+def mbx_msg(dt, words, kind=0):
+    return struct.pack("<BIB", kind, dt, len(words)) + b"".join(struct.pack("<I", w)
+                                                                for w in words)
+
+
+def mbx_seeds():
+    ms = 1000 * 1000
+    mac_lo = int.from_bytes(MAC11[:4], "little")
+    mac_hi = int.from_bytes(MAC11[4:], "little")
+    session = [mbx_msg(ms, [0x01]),                                  # RESET
+               mbx_msg(ms, [0x02, mac_lo, mac_hi]),                  # SET_MAC_ADDR, its own
+               mbx_msg(ms, [0x02, 0x12345602, 0x0000aaaa]),          # another MAC: refused
+               mbx_msg(ms, [0x03 | 3 << 16, 0x0abc0123, 0x0fff]),    # 3 multicast hashes
+               mbx_msg(ms, [0x05, 9018]),                            # SET_LPE jumbo
+               mbx_msg(ms, [0x04, 0]), mbx_msg(ms, [0x04, 5]),       # VLAN 0 ok, 5 refused
+               mbx_msg(ms, [0x06 | 2 << 16]),                        # multicast promiscuous
+               mbx_msg(ms, [0x02 | 1 << 16]),                        # MAC_FILTER_CLR
+               mbx_msg(ms, [0x7f]), mbx_msg(ms, [0x01 | 1 << 31]),   # unknown, reply bits
+               struct.pack("<BI", 2, ms),                            # ACK from the VF
+               struct.pack("<BI", 3, ms),                            # FLR
+               mbx_msg(ms, [0x03]), struct.pack("<BI", 2, 3000 * ms),
+               mbx_msg(ms, [0x01])]
+    flood = [mbx_msg(1000, [0x04, 0]) for _ in range(40)] + [mbx_msg(2100 * ms, [0x01])]
+    head = lambda flags: struct.pack("<B", flags) + MAC11 + struct.pack("<Q", 10 * 1000 * ms)
+    return {"session": head(1) + b"".join(session), "flood": head(1) + b"".join(flood),
+            "unassigned": head(0) + b"".join(session[:3])}
+
+
+def vmsix_seeds():
+    acc = lambda kind, size, off, val: struct.pack("<BBHQ", kind, size, off + 32, val)
+    ops = [acc(0, 4, 0x800, 0xfee01000), acc(0, 4, 0x808, 0x4041), acc(0, 4, 0x80c, 0),
+           acc(1, 4, 0x80c, 0), acc(0, 8, 0x810, 0x00000000fee02000), acc(1, 8, 0x818, 0),
+           acc(0, 4, 0x81c, 0xffffffff), acc(0, 2, 0x800, 0), acc(1, 4, 0x7fc, 0),
+           acc(0, 4, 0x803, 0), acc(1, 4, 0x800 + 4 * 16, 0)]
+    return {"four-entries": struct.pack("<BHQ", 4, 0x800, 0xc0003000) + b"".join(ops)}
+
+
 def acpi_seeds(sig, extra):
     seeds = {}
     for config in CONFIGS:
@@ -338,6 +384,8 @@ def main():
         "hypercall": hypercall_seeds(),
         "mmio": mmio_seeds(),
         "dmar": dmar_seeds(),
+        "igb_mbx": mbx_seeds(),
+        "vmsix": vmsix_seeds(),
     }
     for name, seeds in corpora.items():
         d = os.path.join(CORPUS, name)
