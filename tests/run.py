@@ -66,7 +66,9 @@ def run_pytest(args):
            "--junitxml=" + junit, os.path.join(ROOT, "tests", "qemu")]
     try:
         import xdist  # noqa: F401
-        cmd += ["-n", os.environ.get("TEST_JOBS", "2")]
+        # loadgroup: tests marked xdist_group(name) share one worker, in file order (the
+        # SR-IOV tests share one boot); the others are spread as usual.
+        cmd += ["-n", os.environ.get("TEST_JOBS", "2"), "--dist", "loadgroup"]
     except ImportError:
         pass
     cmd += args

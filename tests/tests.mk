@@ -55,3 +55,9 @@ fuzz: setup fuzz-bins
 test: setup
 	$(MAKE) all unit fuzz-bins
 	$(PYTHON) tests/run.py $(TEST_ARGS)
+
+# `make test-long`: the longer Bochs runs (other VMX CPU models, the rest of the partition
+# tests under VMX) that `make test` skips to stay short.
+test-long: setup
+	$(MAKE) all unit
+	HV_TEST_LONG=1 $(PYTHON) -m pytest -p no:cacheprovider -q -rfEs $(if $(shell $(PYTHON) -c 'import xdist' 2>/dev/null && echo y),-n 2) tests/qemu/test_vmx.py
