@@ -357,6 +357,23 @@ def vmsix_seeds():
     return {"four-entries": struct.pack("<BHQ", 4, 0x800, 0xc0003000) + b"".join(ops)}
 
 
+# ---- VMX rules (fuzz_vmx_rules.c) ----
+
+def vmx_seeds():
+    seeds = {}
+    vdir = os.path.join(FIXTURES, "vmx")
+    for f in sorted(os.listdir(vdir)):
+        msrs = [0] * 18
+        for line in open(os.path.join(vdir, f)):
+            if line.strip() and not line.startswith("#"):
+                n, v = (int(x, 16) for x in line.split()[:2])
+                msrs[n - 0x480] = v
+        out = b"".join(struct.pack("<Q", v) for v in msrs)
+        out += struct.pack("<QQQBQQIIB", 0x80050033, 0x2020, 0xd01, 1, 7, 7, 48, 7, 100)
+        seeds[f[:-len(".txt")]] = out + bytes(400)
+    return seeds
+
+
 def acpi_seeds(sig, extra):
     seeds = {}
     for config in CONFIGS:
@@ -386,6 +403,7 @@ def main():
         "dmar": dmar_seeds(),
         "igb_mbx": mbx_seeds(),
         "vmsix": vmsix_seeds(),
+        "vmx_rules": vmx_seeds(),
     }
     for name, seeds in corpora.items():
         d = os.path.join(CORPUS, name)
