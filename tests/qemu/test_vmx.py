@@ -119,8 +119,9 @@ def probe_matches_svm(log, name):
     efer = int(probe["rdmsr-efer"].split()[-1], 16)
     assert efer & 0x500 == 0x500 and not efer & (1 << 12), "EFER 0x%x" % efer
     for refused in ("wrmsr-efer-svme", "rdmsr-vm-hsave", "wrmsr-vm-hsave", "wrmsr-apic-base",
-                    "wrmsr-mtrr-physbase0", "wrmsr-pat-bad"):
+                    "wrmsr-mtrr-physbase0-type2", "wrmsr-pat-bad"):
         assert probe[refused] == "fault 13", (refused, probe[refused])
+    assert probe["wrmsr-mtrr-physbase0"].startswith("ok"), "MTRRs are kept per vCPU"
     assert probe["wrmsr-pat-good"].startswith("ok")
     assert probe["rdmsr-pat"] == "ok 0x7040600070406"
     assert probe["vmload"] == "fault 6"
@@ -140,7 +141,7 @@ def guest_view(tmp_path, model):
         m.wait_for(r"^\[p3\] pci: 0 functions via 0xcf8, 0 via ECAM at 0xe0000000, "
                    r"cf8 0x80000804, id 0xffff/0xffffffffffffffff$")
         m.wait_for(r"^p3: stopped: cannot emulate the \w+ at GPA 0xe0000000 .*only MOV")
-        m.wait_for(r"^p4: stopped: I/O write to port 0xcf9 \(1 byte\): not assigned")
+        m.wait_for(r"^p4: stopped: reset requested \(0x6 written to port 0xcf9\)")
         tp.keeps_beating(m, "p1", 2, timeout=60)
         log = m.serial()
         assert_vmx_backend(log)
