@@ -6,8 +6,8 @@
  * that a load writes its destination register and nothing else. The walk and
  * the fetch run over guest RAM made of the input's remaining bytes.
  *
- * Input: u8 flags (bit 0 long mode; bits 1-4 set CR0.PG, CR4.PAE, EFER.LMA,
- * CR4.LA57), u8 code length (0-15), the code bytes, u64 cr3, u64 gva,
+ * Input: u8 flags (bit 0 long mode; bits 1-5 set CR0.PG, CR4.PAE, EFER.LMA,
+ * CR4.LA57, CR4.PSE), u8 code length (0-15), the code bytes, u64 cr3, u64 gva,
  * u64 value, then guest RAM (the rest).
  */
 // sources: kernel/mmio.c kernel/format.c
@@ -66,7 +66,8 @@ static void walk(const u8 *data, size_t n, u8 flags, u64 cr3, u64 gva)
 	struct mmio_paging pg = {
 		.cr0 = flags & BIT(1) ? CR0_PG | CR0_PE : CR0_PE,
 		.cr3 = cr3,
-		.cr4 = (flags & BIT(2) ? CR4_PAE : 0) | (flags & BIT(4) ? BIT(12) : 0),
+		.cr4 = (flags & BIT(2) ? CR4_PAE : 0) | (flags & BIT(4) ? BIT(12) : 0) |
+		       (flags & BIT(5) ? BIT(4) : 0), /* LA57, PSE */
 		.efer = flags & BIT(3) ? EFER_LMA | EFER_LME : 0,
 	};
 	u8 *ram = fuzz_dup(data, n), buf[MMIO_INSN_MAX];

@@ -186,11 +186,19 @@ PLAN_LINES = [
     b"name=n3 vf=0 mac=52:54:00:12:34:13",
 ]
 
+PLAN_MBOOT_LINES = [
+    b"/k/mb2.elf name=mb boot=multiboot2 mods=2 console_rate=5 cpus=1 mem=32M -- quiet",
+    b"/k/initrd.img", b"/k/extra root=/dev/ram0",
+    b"/k/mb1.bin boot=multiboot mods=9 mem=8M",
+    b"/k/hv.elf boot=hv console_rate=0 mods=0", b"/k/x boot=auto mods=1",
+]
+
 
 def plan_seeds():
     return {"lines": PLAN_MACHINE + b"\0".join(PLAN_LINES),
             "network": PLAN_MACHINE + b"\0".join(PLAN_LINES[4:] + PLAN_LINES[4:5]),
-            "fallback": struct.pack("<BQQBQB", 1, 1, 64 << 20, 1, 0, 3) + PLAN_LINES[3]}
+            "fallback": struct.pack("<BQQBQB", 1, 1, 64 << 20, 1, 0, 3) + PLAN_LINES[3],
+            "multiboot": PLAN_MACHINE + b"\0".join(PLAN_MBOOT_LINES)}
 
 
 # ---- ELF ----
@@ -290,6 +298,23 @@ def mmio_seeds():
     ram[0x5ff8:0x6000] = b"\x89\x03\x90\x90\x90\x90\x90\x90"
     seeds["walk-4k-page-cross"] = mmio_input(0x0f, b"\x89\x03", 0x1000, 0x5ffa, 0, ram)
     seeds["walk-2m-page"] = mmio_input(0x0f, b"\x89\x03", 0x1000, 0x200010, 0, ram)
+    # 32-bit paging (PD at 0x1000: a 4 MiB page with PSE, a page table at 0x2000) and PAE
+    # (PDPT at 0x1000, PD at 0x2000 with a 2 MiB page, PT at 0x3000)
+    r32 = bytearray(0x5000)
+    struct.pack_into("<I", r32, 0x1004, 0x000083)
+    struct.pack_into("<I", r32, 0x1000, 0x2003)
+    struct.pack_into("<I", r32, 0x2000 + 4 * 4, 0x4003)
+    r32[0x4000:0x4002] = b"\x89\x03"
+    seeds["walk-32bit-pse"] = mmio_input(0x22, b"\x89\x03", 0x1000, 0x400010, 0, r32)
+    seeds["walk-32bit-4k"] = mmio_input(0x02, b"\x89\x03", 0x1000, 0x4000, 0, r32)
+    pae = bytearray(0x5000)
+    struct.pack_into("<Q", pae, 0x1000, 0x2001)
+    struct.pack_into("<Q", pae, 0x2000, 0x3003)
+    struct.pack_into("<Q", pae, 0x2008, 0x000083)
+    struct.pack_into("<Q", pae, 0x3000 + 4 * 8, 0x4003)
+    pae[0x4000:0x4002] = b"\x89\x03"
+    seeds["walk-pae-2m"] = mmio_input(0x06, b"\x89\x03", 0x1000, 0x200010, 0, pae)
+    seeds["walk-pae-4k"] = mmio_input(0x06, b"\x89\x03", 0x1000, 0x4000, 0, pae)
     return seeds
 
 
@@ -374,6 +399,92 @@ def vmx_seeds():
     return seeds
 
 
+# ---- multiboot kernels for partitions (fuzz_mboot.c) ----
+
+MB1_MAGIC, MB2_MAGIC = 0x1badb002, 0xe85250d6
+
+
+def mb1_header(flags, addr=()):
+    return struct.pack("<III", MB1_MAGIC, flags, (-(MB1_MAGIC + flags)) & 0xffffffff) + \
+        b"".join(struct.pack("<I", a) for a in addr)
+
+
+def mb2_header(tags):
+    body = b"".join(struct.pack("<HHI", t, f, 8 + len(p)) + p + bytes(-len(p) % 8)
+                    for t, f, p in tags + [(0, 0, b"")])
+    length = 16 + len(body)
+    return struct.pack("<IIII", MB2_MAGIC, 0, length,
+                       (-(MB2_MAGIC + length)) & 0xffffffff) + body
+
+
+def elf32(phdrs, entry, payload):
+    ehdr = b"\x7fELF" + bytes([1, 1, 1]) + bytes(9)
+    ehdr += struct.pack("<HHIIIIIHHHHHH", 2, 3, 1, entry, 52, 0, 0, 52, 32, len(phdrs),
+                        40, 0, 0)
+    ph = b"".join(struct.pack("<IIIIIIII", *p) for p in phdrs)
+    data = bytearray(ehdr + ph)
+    data += bytes(max(0, 0x1000 - len(data)))
+    return bytes(data) + payload
+
+
+def mboot_input(flags, ram_pages, kernel, cmdline=b"console=ttyS0", mods=()):
+    out = struct.pack("<BH", flags | len(mods) << 2, ram_pages)
+    out += struct.pack("<H", len(cmdline)) + cmdline
+    for data, cmd in mods:
+        out += struct.pack("<H", len(data)) + data + struct.pack("<H", len(cmd)) + cmd
+    return out + kernel
+
+
+def mboot_seeds():
+    code = b"\xf4\xeb\xfd" + bytes(13)
+    mb1 = mb1_header(3) + code
+    mb2 = mb2_header([(1, 0, struct.pack("<II", 4, 6)), (3, 1, struct.pack("<I", 0x10000c))])
+    e32 = elf32([(1, 0x1000, 0xc0100000, 0x100000, len(mb1), 0x3000, 7, 0x1000)],
+                0xc0100000 + 12, mb1)
+    e64 = elf([(1, 7, 0x1000, 0x200000, 0x200000, len(mb2) + 16, 0x2000, 0x1000)],
+              0x200000, mb2 + code)
+    e32v2 = elf32([(1, 0x1000, 0x100000, 0x100000, len(mb2) + 16, 0x1000, 7, 0x1000)],
+                  0x100000, mb2 + code)
+    # a.out kludge: the file is loaded as is at 1 MiB, its header at the start.
+    aout = mb1_header(BIT16 | 3, (0x100000, 0x100000, 0, 0x104000, 0x100020)) + code
+    aout2 = mb2_header([(2, 0, struct.pack("<IIII", 0x100000, 0x100000, 0, 0x102000)),
+                        (3, 0, struct.pack("<I", 0x100000 + 0x48))]) + code
+    mods = ((b"module one" + bytes(100), b"initrd"), (b"\x01" * 5000, b"two args"))
+    return {"mb1-elf32": mboot_input(1, 768, e32),
+            "mb2-elf64-entry-tag": mboot_input(2, 768, e64, mods=mods),
+            "mb2-elf32-ecam": mboot_input(0x80, 255, e32v2, mods=mods[:1]),
+            "mb1-aout-kludge": mboot_input(0, 100, aout, mods=mods),
+            "mb2-address-tag": mboot_input(0x80, 1280, aout2, b"")}
+
+
+BIT16 = 1 << 16
+
+
+# ---- I/O ports (fuzz_ports.c) ----
+
+def port_op(op, port, val=0, dt=1):
+    return struct.pack("<BHIB", op, port, val, dt)
+
+
+def ports_seeds():
+    OUTB, INB, OUTW, OUTL, PUTC = 0, 4, 1, 2, 8
+    text = b"".join(port_op(OUTB, 0x3f8, c) for c in b"hello\x1b[2J\tworld\r\n")
+    probe = [port_op(OUTB, 0x3fb, 0x80), port_op(OUTB, 0x3f8, 1), port_op(OUTB, 0x3f9, 0),
+             port_op(OUTB, 0x3fb, 0x03), port_op(OUTB, 0x3fa, 0xc7), port_op(OUTB, 0x3fc, 0x1e),
+             port_op(OUTB, 0x3f8, 0xae), port_op(INB, 0x3fd), port_op(INB, 0x3f8),
+             port_op(INB, 0x3fe), port_op(OUTB, 0x3fc, 0x0b), port_op(OUTB, 0x3f9, 2),
+             port_op(INB, 0x3fa), port_op(INB, 0x3fa), port_op(OUTW, 0x3f8, 0x4142)]
+    flood = b"".join(port_op(PUTC, 0, c, 0) for c in b"x\n" * 60) + port_op(PUTC, 0, 10, 255)
+    other = [port_op(INB, 0x92), port_op(OUTB, 0x92, 2), port_op(INB, 0x80), port_op(INB, 0x80),
+             port_op(OUTW | 4, 0x1234), port_op(OUTL | 4, 0x3fe), port_op(INB, 0x61),
+             port_op(OUTB, 0x64, 0xd1), port_op(OUTB, 0xcf9, 2), port_op(OUTL, 0xf4, 0x21)]
+    return {"uart-text": struct.pack("<H", 0) + text,
+            "uart-probe-loopback": struct.pack("<H", 0) + b"".join(probe),
+            "console-flood-rate-10": struct.pack("<H", 10) + flood,
+            "ports-exit": struct.pack("<H", 0) + b"".join(other),
+            "reset-cf9": struct.pack("<H", 0) + port_op(OUTB, 0xcf9, 6)}
+
+
 def acpi_seeds(sig, extra):
     seeds = {}
     for config in CONFIGS:
@@ -404,6 +515,8 @@ def main():
         "igb_mbx": mbx_seeds(),
         "vmsix": vmsix_seeds(),
         "vmx_rules": vmx_seeds(),
+        "mboot": mboot_seeds(),
+        "ports": ports_seeds(),
     }
     for name, seeds in corpora.items():
         d = os.path.join(CORPUS, name)
