@@ -11,10 +11,13 @@ from there the next time; --smoke (the `make test` suite) fuzzes from the
 seeds alone into a throw-away directory. Crashes are written to
 build/fuzz/crashes/<name>-crash-<sha1>: copy one into tests/fuzz/corpus/<name>/
 (named crash-<what>) once it is fixed, so that every later run replays it.
-Prints one line per harness and returns non-zero if any crashed.
+Prints one line per harness (executions, coverage, "clean" or what ended it)
+and returns non-zero if any did not end clean. A long run also writes those
+lines and the totals to build/fuzz/summary.txt (--summary to choose).
 """
 import argparse
 import concurrent.futures
+import datetime
 import glob
 import os
 import re
@@ -28,6 +31,12 @@ ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 BUILD = os.path.join(ROOT, "build", "fuzz")
 SEEDS = os.path.join(ROOT, "tests", "fuzz", "corpus")
 
+# What ended a run that was not clean, from libFuzzer's and the sanitizers' reports.
+CAUSES = [("property violated", "FUZZ_CHECK failed"), ("ERROR: libFuzzer: timeout", "timeout"),
+          ("ERROR: libFuzzer: out-of-memory", "out of memory"),
+          ("ERROR: LeakSanitizer", "leak"), ("ERROR: AddressSanitizer", "ASan"),
+          ("runtime error:", "UBSan"), ("ERROR: libFuzzer: deadly signal", "crash"),
+          ("run_fuzz: timed out", "hung")]
 STAT = re.compile(r"^#(\d+)\s+(?:DONE|INITED|NEW|REDUCE|pulse)\s+cov: (\d+) ft: (\d+)", re.M)
 
 
@@ -41,11 +50,16 @@ class Result:
     def __init__(self, name, ok, runs, cov, ft, seconds, log):
         self.name, self.ok, self.runs, self.cov, self.ft = name, ok, runs, cov, ft
         self.seconds, self.log = seconds, log
+        self.cause = None if ok else next((c for m, c in CAUSES if m in log), "exit status")
+        art = re.search(r"Test unit written to (\S+)", log)
+        self.artifact = art.group(1) if art else None
 
     def line(self):
-        return "fuzz: %-14s %4d s %10d runs  cov %4d  ft %5d  %s" % (
-            self.name, self.seconds, self.runs, self.cov, self.ft,
-            "ok" if self.ok else "CRASHED")
+        end = "clean" if self.ok else "NOT CLEAN: %s%s" % (
+            self.cause, ", input " + os.path.relpath(self.artifact, ROOT) if self.artifact else "")
+        return "fuzz: %-14s %4d s %11d execs %7d/s  cov %4d  ft %5d  %s" % (
+            self.name, self.seconds, self.runs, self.runs / max(self.seconds, 1), self.cov,
+            self.ft, end)
 
 
 def run_one(name, seconds, smoke, nice):
@@ -93,6 +107,22 @@ def run_all(seconds, jobs, only=None, smoke=False, nice=0, out=sys.stdout):
     return results
 
 
+def summary(results, seconds, path):
+    """The lines a long run printed and the totals, for the record (the issue's notes)."""
+    head = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT,
+                          capture_output=True, text=True).stdout.strip()
+    bad = [r.name for r in results if not r.ok]
+    with open(path, "w") as f:
+        f.write("# make fuzz FUZZ_SECONDS=%d at %s, commit %s, %s\n" % (
+            seconds, datetime.datetime.now().strftime("%Y-%m-%d %H:%M"), head or "?",
+            os.uname().nodename))
+        for r in results:
+            f.write(r.line() + "\n")
+        f.write("fuzz: %d harnesses, %d executions in total, %s\n" % (
+            len(results), sum(r.runs for r in results),
+            "all clean" if not bad else "NOT CLEAN: " + ", ".join(bad)))
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--seconds", type=int, default=30)
@@ -100,6 +130,8 @@ def main():
     ap.add_argument("--only", default="", help="comma-separated harness names")
     ap.add_argument("--smoke", action="store_true", help="from the seeds only, keep nothing")
     ap.add_argument("--nice", type=int, default=10)
+    ap.add_argument("--summary", default=os.path.join(BUILD, "summary.txt"),
+                    help="where a long run writes its summary")
     a = ap.parse_args()
     only = [n for n in a.only.split(",") if n]
     if not harnesses(only):
@@ -107,7 +139,11 @@ def main():
         return 1
     results = run_all(a.seconds, a.jobs, only, a.smoke, a.nice)
     bad = sum(not r.ok for r in results)
-    print("fuzz: %d harnesses, %d crashed" % (len(results), bad))
+    print("fuzz: %d harnesses, %d executions in total, %d not clean" % (
+        len(results), sum(r.runs for r in results), bad))
+    if not a.smoke:
+        summary(results, a.seconds, a.summary)
+        print("fuzz: summary in %s" % os.path.relpath(a.summary, ROOT))
     return 1 if bad else 0
 
 
