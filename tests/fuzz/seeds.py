@@ -482,7 +482,9 @@ def ports_seeds():
             "uart-probe-loopback": struct.pack("<H", 0) + b"".join(probe),
             "console-flood-rate-10": struct.pack("<H", 10) + flood,
             "ports-exit": struct.pack("<H", 0) + b"".join(other),
-            "reset-cf9": struct.pack("<H", 0) + port_op(OUTB, 0xcf9, 6)}
+            "reset-cf9": struct.pack("<H", 0) + port_op(OUTB, 0xcf9, 6),
+            "long-line": struct.pack("<H", 0) + b"".join(
+                port_op(OUTB if i % 2 else PUTC, 0x3f8, 0x41 + i % 26, 0) for i in range(330))}
 
 
 def acpi_seeds(sig, extra):
