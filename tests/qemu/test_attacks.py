@@ -12,9 +12,10 @@ Every test ends with the same three verdicts (issue 11):
      of config-space writes (pci_cfg_write) and of the legacy devices, the
      NIC's registers, `info pci`, and the frames on the wire.
 
-Two kinds of machine. The *rig* (one boot, shared by the tests marked
-`rig`, run in file order on one xdist worker) has a victim p1 (guests/
-net.elf on VF 0) and an attacker `evil` (guests/attack: mode=net on VF 1)
+Two kinds of machine. The *rig* (one boot, shared by the tests that take
+the `rig` fixture, run in file order on one xdist worker, group "attacks")
+has a victim p1 (guests/net.elf on VF 0) and an attacker `evil` (guests/
+attack: mode=net on VF 1)
 that survives its attacks: each test sends it one command on UDP port 7001
 and reads its one-line answer. Attacks that end the attacker (or should)
 each get a *short boot* of their own, so that every verdict stays
@@ -54,8 +55,7 @@ TRACE = ["vtd_dmar_fault", "vtd_ir_remap_msi_req", "vtd_ir_remap", "vtd_reg_ir_r
 IOMMU_MMIO = 0xFED90000  # QEMU's intel-iommu registers (DMAR table)
 HOST_ECAM = 0xB0000000   # QEMU q35's MCFG base
 GSTS, GSTS_TE, GSTS_IRES = 0x1C, 1 << 31, 1 << 25
-# The 82576 registers read through the PF's BAR 0 (drivers/igb_regs.h).
-RAL = {0: 0x54E0 + 8 * 7, 1: 0x54E0 + 8 * 6}  # RAR 23 is VF 0's, RAR 22 VF 1's
+# The 82576's VLAN filters, read through the PF's BAR 0 (drivers/igb_regs.h).
 VLVF, VFTA = 0x5D00, 0x5600
 
 pytestmark = pytest.mark.skipif(netns.available() is not None, reason=str(netns.available()))
@@ -107,9 +107,6 @@ class Box:
         pci = self.m.hmp("info pci")
         pf = pci[pci.index("8086:10c9"):]
         return int(re.search(r"BAR0: 32 bit memory at (0x[0-9a-f]+)", pf).group(1), 16)
-
-    def nic_reg(self, off):
-        return struct.unpack("<I", self.m.read_phys(self.pf_bar0() + off, 4))[0]
 
     def stats(self, ip):
         return {k: int(v) for k, v in re.findall(r"(\w+)=(\d+)", self.ctl(ip, "stats"))}
@@ -706,7 +703,8 @@ def test_x2apic_init_sipi_to_foreign_cpus(rig):
     log, trace = rig.since(mark)
     items = reply_items(reply)
     assert len(items) == 9 and set(items.values()) == {"fault 13"}, reply
-    assert not delivered(trace, modes=(4, 5, 6)) and not delivered(trace, 0x30), delivered(trace)
+    assert not delivered(trace, modes=(4, 5, 6)) and not delivered(trace, 0x30, dest=1), \
+        delivered(trace)
     assert "cpu_reset" not in trace
     assert_runs_guest_code(rig.m, 1)
     refused(rig, mark, r"^evil: vCPU 0: WRMSR refused \(#GP\), MSR 0x830")
@@ -916,8 +914,9 @@ def test_npf_host_ecam(short_boot):
     # The host's ECAM window, 0xb0000000: 0 written to COMMAND of 01:00.0 (the igb PF) would
     # stop its memory decode and bus mastering, and with them every VF. Not mapped: the
     # attacker stops, the PF takes no config write, QEMU's view of the bus is unchanged.
-    box = short_boot("mode=npf addr=0xb0100004 op=write value=0", before=pci_view)
-    log, trace = stopped(box, r"^evil: stopped: NPF write at GPA 0xb0100004 ")
+    pf_command = HOST_ECAM + (1 << 20) + 4  # bus 1, device 0, function 0, offset 4
+    box = short_boot("mode=npf addr=0x%x op=write value=0" % pf_command, before=pci_view)
+    log, trace = stopped(box, r"^evil: stopped: NPF write at GPA 0x%x " % pf_command)
     assert not cfg_writes(trace, "igb"), cfg_writes(trace, "igb")
     assert pci_view(box) == box.before
     assert_alive(box)
