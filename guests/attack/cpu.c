@@ -76,9 +76,10 @@ static void msr_sweep(u32 base, u32 n, u32 *ok, u32 *gp)
 }
 
 /*
- * msr: the host's MSRs one by one (SVM state, APIC base, MTRRs, SMM, MCA,
- * the PMU), the syscall MSRs with non-canonical values, then every MSR of the
- * three architectural ranges read and written with 0.
+ * msr: the host's MSRs one by one (SVM state, APIC base, SMM, MCA, the PMU),
+ * MTRRs with reserved memory types and addresses past MAXPHYADDR, the syscall
+ * MSRs with non-canonical values, then every MSR of the three architectural
+ * ranges read and written with 0.
  */
 static void cmd_msr(char *arg, struct reply *r)
 {
@@ -93,7 +94,10 @@ static void cmd_msr(char *arg, struct reply *r)
 		{ "apic-base-w", true, 0x1b, 0xfee00900 },
 		{ "apic-base-x2", true, 0x1b, 0xfee00d00 },
 		{ "mtrr-def-uc", true, 0x2ff, 0x800 },
-		{ "mtrr-fix", true, 0x250, 0 },
+		{ "mtrr-fix-uc", true, 0x250, 0 },
+		{ "mtrr-fix-r", false, 0x250, 0 },
+		{ "mtrr-fix-reserved", true, 0x250, 0x0202020202020202ULL },
+		{ "mtrr-var-past-maxphys", true, 0x200, 1ULL << 60 | 6 },
 		{ "smm-base", true, 0xc0010111, 0x100000 },
 		{ "tseg", false, 0xc0010112, 0 },
 		{ "mc0-ctl", true, 0x400, ~0ULL },
