@@ -366,7 +366,10 @@ def test_vf_dma_into_hypervisor_memory(rig):
     # The attacker aims a receive buffer at the interrupt-remapping table (hypervisor memory
     # whose entries decide which interrupt reaches which CPU) and makes the NIC read its
     # transmit data from there. Both must fault in VT-d with the VF's requester ID; the table
-    # must stay as it was and none of it may reach the wire.
+    # must stay as it was and none of it may reach the wire. (The VF's addresses are guest-
+    # physical: the table's host-physical address lies past the attacker's RAM, so it names
+    # the table on a machine that forgot to translate and nothing on one that does. The
+    # hypervisor's code, at 2 MiB, aliases the attacker's own RAM and cannot be named.)
     irt = ir_root(rig)
     before = rig.m.read_phys(irt, 4096)
     mark = rig.mark()
