@@ -7,7 +7,11 @@
 int vmsix_init(struct vmsix *v, const char *owner, volatile u8 *table, u64 page_gpa, u32 table_off,
 	       u16 entries)
 {
-	if (entries == 0 || entries > VMSIX_MAX_ENTRIES ||
+	/*
+	 * The Table Offset is QWORD aligned (PCIe Base 4.0 7.7.2.4): vmsix_locate()
+	 * relies on it to keep an 8-byte access inside one entry.
+	 */
+	if (entries == 0 || entries > VMSIX_MAX_ENTRIES || !IS_ALIGNED(table_off, 8) ||
 	    !range_ok(table_off, (u64)entries * VMSIX_ENTRY_SIZE, PAGE_SIZE))
 		return -EINVAL;
 	memset(v, 0, sizeof(*v));
@@ -16,6 +20,7 @@ int vmsix_init(struct vmsix *v, const char *owner, volatile u8 *table, u64 page_
 	v->page_gpa = page_gpa;
 	v->table_off = table_off;
 	v->entries = entries;
+	v->rl = (struct ratelimit)RATELIMIT_INIT(10, 1000);
 	for (u16 i = 0; i < entries; i++) {
 		v->guest[i][3] = VMSIX_CTRL_MASKED;
 		mmio_write32(table + i * VMSIX_ENTRY_SIZE + 12, VMSIX_CTRL_MASKED);
@@ -56,15 +61,24 @@ u64 vmsix_read(void *ctx, u64 gpa, u8 size)
 void vmsix_write(void *ctx, u64 gpa, u8 size, u64 val)
 {
 	struct vmsix *v = ctx;
+	bool was_masked;
 	u32 e, w;
 
 	if (!vmsix_locate(v, gpa, size, &e, &w)) {
 		v->ignored++;
 		return;
 	}
+	was_masked = v->guest[e][3] & VMSIX_CTRL_MASKED;
+
 	v->guest[e][w] = (u32)val;
 	if (size == 8)
 		v->guest[e][w + 1] = (u32)(val >> 32);
 	/* Only the Mask Bit of Vector Control is writable (bits 31:1 reserved). */
 	v->guest[e][3] &= VMSIX_CTRL_MASKED;
+	if (was_masked && !(v->guest[e][3] & VMSIX_CTRL_MASKED) && ratelimit_check(&v->rl))
+		printk(LOG_INFO,
+		       "%s: MSI-X table at GPA 0x%llx: entry %u unmasked (address 0x%llx, data "
+		       "0x%x): not delivered, partitions have no interrupts yet\n",
+		       v->owner, v->page_gpa + v->table_off, e,
+		       (u64)v->guest[e][1] << 32 | v->guest[e][0], v->guest[e][2]);
 }
