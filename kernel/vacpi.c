@@ -387,7 +387,8 @@ int vacpi_build(u8 *buf, u64 gpa, u64 size, const struct vacpi_config *c)
 	u64 rsdp_gpa, tables[3], dsdt;
 	u8 *r;
 
-	if (!c->cpu_count || c->cpu_count > VACPI_MAX_CPUS || !IS_ALIGNED(gpa, 16) || !c->mmio_size)
+	if (!c->cpu_count || c->cpu_count > VACPI_MAX_CPUS || !IS_ALIGNED(gpa, 16) ||
+	    !c->mmio_size || !c->ecam_base || !IS_ALIGNED(c->ecam_base, MiB))
 		return -EINVAL;
 	r = vacpi_alloc(&b, sizeof(rsdp), &rsdp_gpa);
 	dsdt = vacpi_dsdt(&b, c);

@@ -35,7 +35,8 @@ struct vacpi_config {
  * Write the tables into buf, which the guest sees at guest-physical gpa
  * (buf holds size bytes). The RSDP comes first, at gpa itself (16-byte
  * aligned, so a scan of 0xE0000-0xFFFFF finds it too). Returns the number of
- * bytes used, or -ENOSPC / -EINVAL (cpu_count 0 or too large, gpa unaligned).
+ * bytes used, or -ENOSPC / -EINVAL (cpu_count 0 or too large, gpa unaligned,
+ * no memory window, an ECAM base of 0 or not 1 MiB aligned).
  */
 int vacpi_build(u8 *buf, u64 gpa, u64 size, const struct vacpi_config *c);
 

@@ -194,6 +194,12 @@ static void test_refuses_what_it_cannot_build(void **state)
 	assert_int_equal(vacpi_build(buf, GPA + 4, sizeof(buf), &c), -EINVAL);
 	c.cpu_count = 0;
 	assert_int_equal(vacpi_build(buf, GPA, sizeof(buf), &c), -EINVAL);
+	c.cpu_count = 1;
+	c.ecam_base = 0xe0080000; /* not 1 MiB aligned */
+	assert_int_equal(vacpi_build(buf, GPA, sizeof(buf), &c), -EINVAL);
+	c.ecam_base = 0;
+	assert_int_equal(vacpi_build(buf, GPA, sizeof(buf), &c), -EINVAL);
+	c.ecam_base = cfg2.ecam_base;
 	c.cpu_count = VACPI_MAX_CPUS + 1;
 	assert_int_equal(vacpi_build(buf, GPA, sizeof(buf), &c), -EINVAL);
 	c.cpu_count = VACPI_MAX_CPUS; /* the largest still fits the page */
