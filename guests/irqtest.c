@@ -1,0 +1,172 @@
+// SPDX-License-Identifier: MIT
+/*
+ * irqtest.c: interrupts in a partition, seen from inside: the virtual APIC's
+ * periodic and TSC-deadline timers, IPIs between the partition's vCPUs, HLT
+ * woken by them, TPR masking. Arguments: `mode=x2apic` (default) or
+ * `mode=xapic`, `ms=` how long the periodic timer runs (default 200).
+ * Prints one "irqtest: ..." line per check; any line with FAILED is a bug.
+ * Exits with 0 when every check passed.
+ */
+#include "guests/lib/apic.h"
+
+#define VEC_TIMER 0x40
+#define VEC_IPI   0x51
+#define VEC_DL    0x62
+#define VEC_LOW   0x35
+#define VEC_GO    0x52
+
+static volatile u32 ticks, ipis, deadlines, lows, go;
+static volatile u32 ap_ready;
+static bool x2apic = true;
+static int failures;
+
+static void on_timer(u32 v)
+{
+	(void)v;
+	ticks++;
+	apic_eoi();
+}
+
+static void on_ipi(u32 v)
+{
+	(void)v;
+	__atomic_fetch_add(&ipis, 1, __ATOMIC_RELAXED);
+	apic_eoi();
+}
+
+static void on_go(u32 v)
+{
+	(void)v;
+	go = 1;
+	apic_eoi();
+}
+
+static void on_deadline(u32 v)
+{
+	(void)v;
+	deadlines++;
+	apic_eoi();
+}
+
+static void on_low(u32 v)
+{
+	(void)v;
+	lows++;
+	apic_eoi();
+}
+
+static void check(bool ok, const char *what, u64 a, u64 b)
+{
+	printf("irqtest: %s %s (%llu, %llu)\n", what, ok ? "ok" : "FAILED", a, b);
+	failures += !ok;
+}
+
+/* The periodic timer every 1 ms for `ms` ms of TSC time, waited for with HLT. */
+static void test_periodic(u64 ms)
+{
+	u64 end = rdtsc() + ms * tsc_per_ms();
+
+	ticks = 0;
+	apic_timer(VEC_TIMER, 1000000, true);
+	while (rdtsc() < end)
+		irq_wait();
+	apic_timer(VEC_TIMER, 0, false);
+	/* Under TCG timers run late, never early: at least half, at most all of them. */
+	check(ticks >= ms / 2 && ticks <= ms + 1, "periodic timer ticks", ticks, ms);
+}
+
+/* Ten TSC deadlines 2 ms apart, each waited for with HLT. */
+static void test_deadline(void)
+{
+	deadlines = 0;
+	for (int i = 0; i < 10; i++) {
+		u64 due = rdtsc() + 2 * tsc_per_ms();
+		u32 before = deadlines;
+
+		apic_timer_deadline(VEC_DL, due);
+		while (deadlines == before)
+			irq_wait();
+		if (rdtsc() < due) {
+			check(false, "TSC deadline came early", rdtsc(), due);
+			return;
+		}
+	}
+	check(deadlines == 10, "TSC-deadline interrupts", deadlines, 10);
+}
+
+/* TPR 0x40 holds back vector 0x35 until it drops again. */
+static void test_tpr(void)
+{
+	lows = 0;
+	apic_write(0x80, 0x40);
+	apic_send_ipi(apic_id(), VEC_LOW);
+	irq_enable();
+	delay_ms(5);
+	irq_disable();
+	check(lows == 0, "TPR holds a lower class back", lows, 0);
+	apic_write(0x80, 0);
+	irq_enable();
+	delay_ms(5);
+	irq_disable();
+	check(lows == 1, "TPR lowered: delivered", lows, 1);
+}
+
+/* vCPU 1 sends 100 IPIs to vCPU 0, which counts them; then one back. */
+static void test_ipis(void)
+{
+	u64 end;
+
+	if (boot_info->cpu_count < 2) {
+		printf("irqtest: IPIs skipped (one vCPU)\n");
+		return;
+	}
+	end = rdtsc() + 5000 * tsc_per_ms();
+	while (!ap_ready && rdtsc() < end)
+		cpu_relax();
+	ipis = 0;
+	apic_send_ipi(1, VEC_GO);
+	while (ipis < 100 && rdtsc() < end)
+		irq_wait();
+	check(ipis == 100, "IPIs from vCPU 1", ipis, 100);
+}
+
+void ap_main(u32 vcpu)
+{
+	(void)vcpu;
+	apic_init(x2apic);
+	__atomic_store_n(&ap_ready, 1, __ATOMIC_RELEASE);
+	while (!go)
+		irq_wait(); /* halted until vCPU 0's IPI */
+	for (int i = 0; i < 100; i++) {
+		apic_send_ipi(0, VEC_IPI);
+		delay_ms(1);
+	}
+	halt_forever();
+}
+
+int main(void)
+{
+	char mode[16];
+	u64 ms = 200;
+
+	if (arg_str("mode", mode, sizeof(mode)))
+		x2apic = strcmp(mode, "xapic") != 0;
+	arg_u64("ms", &ms);
+	irq_set_handler(VEC_TIMER, on_timer);
+	irq_set_handler(VEC_DL, on_deadline);
+	irq_set_handler(VEC_LOW, on_low);
+	irq_set_handler(VEC_IPI, on_ipi);
+	irq_set_handler(VEC_GO, on_go);
+	if (apic_init(x2apic)) {
+		printf("irqtest: cannot map the APIC page FAILED\n");
+		return 1;
+	}
+	printf("irqtest: %s mode, APIC ID %u, %u vCPU(s)\n", x2apic ? "x2APIC" : "xAPIC",
+	       apic_id(), boot_info->cpu_count);
+	test_periodic(ms);
+	test_deadline();
+	test_tpr();
+	test_ipis();
+	printf("irqtest: done, %d failure(s)\n", failures);
+	return failures ? 1 : 0;
+}
