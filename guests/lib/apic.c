@@ -21,6 +21,7 @@
 
 static bool x2;
 static irq_fn handlers[256];
+volatile u32 irq_unexpected;
 
 void guest_irq(u64 vector);
 u64 irq_stub(u32 vector);
@@ -31,8 +32,10 @@ void guest_irq(u64 vector)
 
 	if (fn)
 		fn((u32)vector);
-	else
+	else {
+		irq_unexpected++;
 		apic_eoi(); /* nobody asked for it: end it, so lower ones keep coming */
+	}
 }
 
 void irq_set_handler(u32 vector, irq_fn fn)
@@ -41,11 +44,18 @@ void irq_set_handler(u32 vector, irq_fn fn)
 		handlers[vector] = fn;
 }
 
+/*
+ * The page through a register-addressed MOV, as Linux's readl/writel do: a
+ * constant address could become MOV moffs, which the hypervisor does not decode.
+ */
 u32 apic_read(u32 reg)
 {
+	u32 val;
+
 	if (x2)
 		return (u32)rdmsr(0x800 + (reg >> 4));
-	return *(volatile u32 *)(APIC_PAGE + reg);
+	__asm__ __volatile__("movl (%1), %0" : "=r"(val) : "r"(APIC_PAGE + reg) : "memory");
+	return val;
 }
 
 void apic_write(u32 reg, u32 val)
@@ -53,7 +63,7 @@ void apic_write(u32 reg, u32 val)
 	if (x2)
 		wrmsr(0x800 + (reg >> 4), val);
 	else
-		*(volatile u32 *)(APIC_PAGE + reg) = val;
+		__asm__ __volatile__("movl %0, (%1)" ::"r"(val), "r"(APIC_PAGE + reg) : "memory");
 }
 
 int apic_init(bool x2apic)
@@ -80,14 +90,19 @@ void apic_eoi(void)
 	apic_write(APIC_EOI, 0);
 }
 
-void apic_send_ipi(u32 dest, u8 vector)
+void apic_send_icr(u32 dest, u32 icr)
 {
 	if (x2) {
-		wrmsr(0x830, ((u64)dest << 32) | (1U << 14) | vector);
+		wrmsr(0x830, ((u64)dest << 32) | icr);
 		return;
 	}
 	apic_write(APIC_ICR2, dest << 24);
-	apic_write(APIC_ICR, (1U << 14) | vector);
+	apic_write(APIC_ICR, icr);
+}
+
+void apic_send_ipi(u32 dest, u8 vector)
+{
+	apic_send_icr(dest, APIC_ICR_ASSERT | vector);
 }
 
 void apic_timer(u8 vector, u32 count, bool periodic)

@@ -36,6 +36,18 @@ void apic_eoi(void);
 u32 apic_read(u32 reg);             /* xAPIC offset (0x20 = ID, ...) in either mode */
 void apic_write(u32 reg, u32 val);
 
+/* Interrupts that came on a vector without a handler. */
+extern volatile u32 irq_unexpected;
+
+/* Interrupt Command Register fields (SDM Vol. 3A 11.6.1). */
+#define APIC_ICR_INIT   (5U << 8)
+#define APIC_ICR_SIPI   (6U << 8)
+#define APIC_ICR_ASSERT (1U << 14)
+#define APIC_ICR_LEVEL  (1U << 15)
+
+/* Write the ICR: `icr` (low half) to APIC ID `dest` (physical destination). */
+void apic_send_icr(u32 dest, u32 icr);
+
 /* A fixed IPI to APIC ID `dest`. */
 void apic_send_ipi(u32 dest, u8 vector);
 
