@@ -24,7 +24,7 @@
 #define SIPI_COUNT (SIPI_PAGE + 0x100) /* a word the started code increments */
 
 static volatile u32 ticks, ipis, deadlines, lows, go;
-static volatile u32 ap_ready;
+static volatile u32 ap_ready, bsp_ready;
 static bool x2apic = true;
 static int failures;
 
@@ -150,6 +150,8 @@ void ap_main(u32 vcpu)
 	u64 end;
 
 	(void)vcpu;
+	while (!bsp_ready)
+		cpu_relax(); /* the mode is parsed, the page tables hold the APIC page */
 	apic_init(x2apic);
 	__atomic_store_n(&ap_ready, 1, __ATOMIC_RELEASE);
 	while (!go)
@@ -227,6 +229,7 @@ int main(void)
 		printf("irqtest: cannot map the APIC page FAILED\n");
 		return 1;
 	}
+	__atomic_store_n(&bsp_ready, 1, __ATOMIC_RELEASE);
 	printf("irqtest: %s mode, APIC ID %u, %u vCPU(s)\n", x2apic ? "x2APIC" : "xAPIC",
 	       apic_id(), boot_info->cpu_count);
 	send_strays();
