@@ -171,14 +171,27 @@ static void part_flush_console(struct partition *p)
 	spin_unlock(&p->uart_lock);
 }
 
+/* Partitions stopping at once on other CPUs may still be printing: give them 100 ms. */
+static void part_wait_reports(void)
+{
+	u64 end = clock_ns() + 100 * 1000 * 1000ULL;
+
+	for (u32 i = 0; i < partition_count; i++)
+		while (!__atomic_load_n(&partitions[i]->reported, __ATOMIC_ACQUIRE) &&
+		       clock_ns() < end)
+			__asm__ __volatile__("pause" ::: "memory");
+}
+
 /* After the stop line: counters, the other vCPUs out of the guest, maybe the machine's end. */
 static void part_stopped(struct partition *p)
 {
 	part_print_exits(p);
 	part_print_irqs(p);
+	__atomic_store_n(&p->reported, true, __ATOMIC_RELEASE);
 	part_kick(p);
 	assign_stop(p);
 	if (hv_config.exit_when_done && part_running_count() == 0) {
+		part_wait_reports();
 		pr_info("every partition has stopped; exit_when_done=1 ends the machine\n");
 		hv_exit(EXIT_OK);
 	}
