@@ -26,6 +26,12 @@
 #define  V2P_RSTI         BIT32(6) /* PF reset in progress */
 #define  V2P_RSTD         BIT32(7) /* PF reset done (read-to-clear) */
 #define  V2P_R2C_BITS     (V2P_PFSTS | V2P_PFACK | V2P_RSTD)
+#define VTEIMS            0x1524 /* extended interrupt mask set */
+#define VTEIMC            0x1528 /* extended interrupt mask clear */
+#define VTEIAC            0x152c /* extended interrupt auto-clear */
+#define VTEITR0           0x1680 /* interrupt throttle, MSI-X vector 0 (0: none) */
+#define VTIVAR0           0x1700 /* queue 0 causes to MSI-X vectors: byte 0 RX, byte 1 TX */
+#define  IVAR_VALID       0x80
 #define VFGPRC            0x0f10 /* good packets received */
 #define VFGPTC            0x0f14 /* good packets transmitted */
 /* Queue 0 of the VF (the 0x28xx/0x38xx aliases; 0xC000/0xE000 are not mapped for VFs). */
@@ -333,6 +339,17 @@ int igbvf_set_mac(struct igbvf *vf, const u8 mac[6])
 	if (!r)
 		memcpy(vf->mac, mac, 6);
 	return r;
+}
+
+void igbvf_rx_irq(struct igbvf *vf, u8 entry)
+{
+	u32 bit = BIT32(entry & 3);
+
+	wr32(vf, VTEIMC, ~0U);
+	wr32(vf, VTEITR0 + 4U * (entry & 3), 0);
+	wr32(vf, VTIVAR0, (entry & 3) | IVAR_VALID);
+	wr32(vf, VTEIAC, bit); /* the cause clears itself once its message is sent */
+	wr32(vf, VTEIMS, bit);
 }
 
 bool igbvf_link_up(struct igbvf *vf)
