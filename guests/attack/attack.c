@@ -335,7 +335,7 @@ static int attack_probe(void)
 	probe_msr_access("wrmsr-efer-svme", true, 0xc0000080, rdmsr(0xc0000080) | (1 << 12));
 	probe_msr_access("rdmsr-vm-hsave", false, 0xc0010117, 0);
 	probe_msr_access("wrmsr-vm-hsave", true, 0xc0010117, 0x1000);
-	probe_msr_access("wrmsr-apic-base", true, 0x1b, 0xfee00900);
+	probe_msr_access("wrmsr-apic-base", true, 0x1b, 0xfec00900); /* moving the (virtual) APIC */
 	probe_msr_access("wrmsr-mtrr-physbase0", true, 0x200, 0x6);       /* kept per vCPU */
 	probe_msr_access("wrmsr-mtrr-physbase0-type2", true, 0x200, 0x2); /* reserved type */
 	probe_msr_access("wrmsr-pat-good", true, 0x277, 0x0007040600070406ULL);
