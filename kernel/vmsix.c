@@ -7,7 +7,11 @@
 int vmsix_init(struct vmsix *v, const char *owner, volatile u8 *table, u64 page_gpa, u32 table_off,
 	       u16 entries)
 {
-	if (entries == 0 || entries > VMSIX_MAX_ENTRIES ||
+	/*
+	 * The Table Offset is QWORD aligned (PCIe Base 4.0 7.7.2.4): vmsix_locate()
+	 * relies on it to keep an 8-byte access inside one entry.
+	 */
+	if (entries == 0 || entries > VMSIX_MAX_ENTRIES || !IS_ALIGNED(table_off, 8) ||
 	    !range_ok(table_off, (u64)entries * VMSIX_ENTRY_SIZE, PAGE_SIZE))
 		return -EINVAL;
 	memset(v, 0, sizeof(*v));
@@ -105,6 +109,7 @@ void vmsix_real_program(struct vmsix *v, u16 e, u64 addr, u32 data)
 #define MSI_ADDR_BASE       0xfee00000U
 #define MSI_ADDR_DEST_SHIFT 12
 #define MSI_ADDR_DM         BIT(2)  /* destination mode: logical */
+#define MSI_ADDR_REMAPPABLE BIT(4)  /* interrupt format: remappable (VT-d 5.1.5.2) */
 #define MSI_DATA_MODE_SHIFT 8
 #define MSI_DATA_LEVEL      BIT(15) /* trigger mode */
 /* clang-format on */
@@ -115,6 +120,8 @@ int vmsix_decode(const struct vmsix *v, u16 e, struct vmsix_msg *m, const char *
 
 	if (hi || (lo & MSI_ADDR_BASE_MASK) != MSI_ADDR_BASE)
 		return *why = "its address is not in the interrupt window 0xfee00000", -EINVAL;
+	if (lo & MSI_ADDR_REMAPPABLE)
+		return *why = "the remappable format is the hypervisor's", -EINVAL;
 	m->dest = (u8)(lo >> MSI_ADDR_DEST_SHIFT);
 	m->logical = lo & MSI_ADDR_DM;
 	m->vector = (u8)data;
