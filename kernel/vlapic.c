@@ -266,7 +266,8 @@ static int vlapic_send(struct vlapic *l, u32 dest, struct vlapic_ipi *ipi)
 /* ---- Register access, shared by both modes ---- */
 
 /* A register by its xAPIC offset; false when there is none there. */
-static bool vlapic_reg_read(struct vlapic *l, u32 off, u64 now, u32 *v)
+/* The register arrays: ISR, TMR, IRR (8 dwords each) and the LVTs. */
+static bool vlapic_array_read(const struct vlapic *l, u32 off, u32 *v)
 {
 	if (off >= APIC_ISR && off < APIC_ISR + 0x80)
 		*v = l->isr[(off - APIC_ISR) >> 4];
@@ -276,7 +277,16 @@ static bool vlapic_reg_read(struct vlapic *l, u32 off, u64 now, u32 *v)
 		*v = __atomic_load_n(&l->irr[(off - APIC_IRR) >> 4], __ATOMIC_ACQUIRE);
 	else if (off >= APIC_LVT_TIMER && off <= APIC_LVT_ERROR)
 		*v = l->lvt[LVT_INDEX(off)];
-	else if (off == APIC_ID)
+	else
+		return false;
+	return true;
+}
+
+static bool vlapic_reg_read(struct vlapic *l, u32 off, u64 now, u32 *v)
+{
+	if (vlapic_array_read(l, off, v))
+		return true;
+	if (off == APIC_ID)
 		*v = vlapic_x2apic(l) ? l->id : l->id << 24;
 	else if (off == APIC_LVR)
 		*v = VLAPIC_VERSION | (VLAPIC_MAX_LVT << 16);
