@@ -182,8 +182,8 @@ static bool sipi_wait(u16 n)
 static void test_init_sipi(void)
 {
 	/* mov ax, cs; mov ds, ax; inc word [0x100]; cli; hlt; jmp $-1 */
-	static const u8 code[] = { 0x8c, 0xc8, 0x8e, 0xd8, 0xff, 0x06, 0x00, 0x01,
-				   0xfa, 0xf4, 0xeb, 0xfd };
+	static const u8 code[] = { 0x8c, 0xc8, 0x8e, 0xd8, 0xff, 0x06,
+				   0x00, 0x01, 0xfa, 0xf4, 0xeb, 0xfd };
 	u16 started = 0;
 
 	if (boot_info->cpu_count < 2)
@@ -230,8 +230,8 @@ int main(void)
 		return 1;
 	}
 	__atomic_store_n(&bsp_ready, 1, __ATOMIC_RELEASE);
-	printf("irqtest: %s mode, APIC ID %u, %u vCPU(s)\n", x2apic ? "x2APIC" : "xAPIC",
-	       apic_id(), boot_info->cpu_count);
+	printf("irqtest: %s mode, APIC ID %u, %u vCPU(s)\n", x2apic ? "x2APIC" : "xAPIC", apic_id(),
+	       boot_info->cpu_count);
 	send_strays();
 	test_periodic(ms);
 	test_deadline();

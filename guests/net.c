@@ -36,7 +36,7 @@ static struct igbvf vf;
 static struct net_if nif;
 static u32 peer_ip = 0xc0000201U; /* 192.0.2.1 */
 static bool ctl_enabled;
-static bool irq_mode;      /* irq=msix */
+static bool irq_mode;        /* irq=msix */
 static volatile u64 rx_irqs; /* receive interrupts taken */
 
 static const char *igbvf_err(int r)

@@ -53,17 +53,17 @@ struct vmcb_control {
 #define TLB_CONTROL_NONE 0
 #define TLB_CONTROL_ALL  1 /* flush every ASID's entries on this CPU */
 	u8 reserved_05d[3];
-	u64 int_ctl;           /* 060h */
-#define V_IRQ          BIT(8)  /* a virtual interrupt is pending (the window request) */
-#define V_IGN_TPR      BIT(20) /* ... whatever V_TPR says */
-#define V_INTR_MASKING BIT(24) /* guest IF masks only virtual interrupts */
-	u64 int_shadow;        /* 068h */
+	u64 int_ctl;            /* 060h */
+#define V_IRQ          BIT(8)   /* a virtual interrupt is pending (the window request) */
+#define V_IGN_TPR      BIT(20)  /* ... whatever V_TPR says */
+#define V_INTR_MASKING BIT(24)  /* guest IF masks only virtual interrupts */
+	u64 int_shadow;         /* 068h */
 #define INTERRUPT_SHADOW BIT(0) /* the guest is in an STI or MOV SS shadow */
-	u64 exitcode;          /* 070h */
-	u64 exitinfo1;         /* 078h */
-	u64 exitinfo2;         /* 080h */
-	u64 exitintinfo;       /* 088h: event being delivered when the exit came */
-	u64 np_enable;         /* 090h */
+	u64 exitcode;           /* 070h */
+	u64 exitinfo1;          /* 078h */
+	u64 exitinfo2;          /* 080h */
+	u64 exitintinfo;        /* 088h: event being delivered when the exit came */
+	u64 np_enable;          /* 090h */
 #define NP_ENABLE BIT(0)
 	u64 avic_apic_bar; /* 098h */
 	u64 ghcb_pa;       /* 0A0h */

@@ -162,10 +162,10 @@ struct vcpu {
 	u32 cpu;   /* the host CPU (cpus[] index) it runs on */
 	struct vcpu_regs regs;
 	bool halted;
-	bool wait_sipi;   /* stopped until a start-up IPI (an AP of a multiboot or Linux kernel) */
-	bool irq_window;  /* an interrupt-window exit is requested */
-	u32 requests;     /* VCPU_REQ_*, set atomically by other CPUs */
-	u8 sipi_vector;   /* of the last start-up IPI */
+	bool wait_sipi;  /* stopped until a start-up IPI (an AP of a multiboot or Linux kernel) */
+	bool irq_window; /* an interrupt-window exit is requested */
+	u32 requests;    /* VCPU_REQ_*, set atomically by other CPUs */
+	u8 sipi_vector;  /* of the last start-up IPI */
 	struct vlapic lapic;
 	struct vcpu_irq_stats irqs;
 	u64 mtrr[VCPU_MTRR_SLOTS]; /* emulated MTRRs, by policy_mtrr_slot() (kernel/policy.h) */

@@ -10,10 +10,10 @@
 #include "kernel/string.h"
 #include "kernel/timer.h"
 
-#define RFLAGS_IF     BIT(9)
-#define CR0_ET        BIT(4)
-#define CR0_NW        BIT(29)
-#define CR0_CD        BIT(30)
+#define RFLAGS_IF        BIT(9)
+#define CR0_ET           BIT(4)
+#define CR0_NW           BIT(29)
+#define CR0_CD           BIT(30)
 #define SEG_ATTR_RM_CODE 0x09b /* P, S, execute/read accessed, 16-bit */
 #define SEG_ATTR_RM_DATA 0x093 /* P, S, read/write accessed, 16-bit */
 
@@ -327,8 +327,8 @@ bool virq_mmio(struct vcpu *v, u64 gpa, struct part_mmio *r)
 {
 	if (!vlapic_xapic(&v->lapic) || gpa - VLAPIC_BASE_GPA >= VLAPIC_PAGE_SIZE)
 		return false;
-	*r = (struct part_mmio){ VLAPIC_BASE_GPA, VLAPIC_PAGE_SIZE, virq_mmio_read,
-				 virq_mmio_write, v };
+	*r = (struct part_mmio){ VLAPIC_BASE_GPA, VLAPIC_PAGE_SIZE, virq_mmio_read, virq_mmio_write,
+				 v };
 	return true;
 }
 

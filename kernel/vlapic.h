@@ -29,7 +29,8 @@
 #define VLAPIC_MSR_FIRST 0x800 /* x2APIC registers: MSR 800h + offset / 16 */
 #define VLAPIC_MSR_LAST  0x8ff
 
-/* clang-format off: register fields stay indented under their register (STYLE.md 3). */
+/* Register fields stay indented under their register (STYLE.md 3). */
+/* clang-format off */
 /* xAPIC register offsets in the APIC page; x2APIC MSR = 0x800 + offset / 16 (SDM table 11-6). */
 #define APIC_ID       0x020
 #define APIC_LVR      0x030 /* Local APIC Version Register */
@@ -96,8 +97,8 @@ enum vlapic_shorthand { VLAPIC_SH_NONE, VLAPIC_SH_SELF, VLAPIC_SH_ALL, VLAPIC_SH
 #define VLAPIC_LVT_COUNT (VLAPIC_MAX_LVT + 1)
 
 struct vlapic {
-	u32 id;        /* the vCPU's APIC ID: its index in the partition */
-	u64 base;      /* IA32_APIC_BASE */
+	u32 id;   /* the vCPU's APIC ID: its index in the partition */
+	u64 base; /* IA32_APIC_BASE */
 	u32 tpr, ldr, dfr, svr, esr, esr_pending, icr, icr2;
 	u32 lvt[VLAPIC_LVT_COUNT]; /* by (offset - APIC_LVT_TIMER) / 16 */
 	u32 tmict, tdcr;
@@ -116,7 +117,7 @@ struct vlapic_ipi {
 	u8 mode;      /* enum vlapic_mode */
 	u8 shorthand; /* enum vlapic_shorthand */
 	bool logical;
-	bool x2apic;       /* the sender is in x2APIC mode: dest is 32 bits wide */
+	bool x2apic;         /* the sender is in x2APIC mode: dest is 32 bits wide */
 	bool level_deassert; /* INIT level de-assert: does nothing (SDM 11.6.1) */
 };
 

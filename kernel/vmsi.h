@@ -38,8 +38,7 @@ struct vmsi {
 };
 
 /* Routes for the function seg:rid of partition p whose table t emulates. */
-void vmsi_init(struct vmsi *m, struct partition *p, u16 seg, u16 rid, struct vmsix *t,
-	       bool remap);
+void vmsi_init(struct vmsi *m, struct partition *p, u16 seg, u16 rid, struct vmsix *t, bool remap);
 
 /*
  * The guest wrote entry e (address, data or its mask bit): unmask the real

@@ -296,7 +296,8 @@ static int attack_xapic(void)
 	if (apic_init(false))
 		return 1;
 	printf("attack: SVR 0, then INIT and SIPI to APIC ID %llu through the xAPIC ICR\n", dest);
-	apic_write(0xf0, 0); /* software-disable the APIC of the CPU we run on, were it the host's */
+	apic_write(0xf0,
+		   0); /* software-disable the APIC of the CPU we run on, were it the host's */
 	apic_send_icr((u32)dest, APIC_ICR_INIT | APIC_ICR_ASSERT);
 	delay_ms(10);
 	apic_send_icr((u32)dest, APIC_ICR_SIPI | APIC_ICR_ASSERT | 0x10); /* start at 0x10000 */
@@ -399,7 +400,7 @@ static int attack_probe(void)
 	probe_msr_access("rdmsr-vm-hsave", false, 0xc0010117, 0);
 	probe_msr_access("wrmsr-vm-hsave", true, 0xc0010117, 0x1000);
 	probe_msr_access("wrmsr-apic-base", true, 0x1b, 0xfec00900); /* moving the (virtual) APIC */
-	probe_msr_access("wrmsr-mtrr-physbase0", true, 0x200, 0x6);       /* kept per vCPU */
+	probe_msr_access("wrmsr-mtrr-physbase0", true, 0x200, 0x6);  /* kept per vCPU */
 	probe_msr_access("wrmsr-mtrr-physbase0-type2", true, 0x200, 0x2); /* reserved type */
 	probe_msr_access("wrmsr-pat-good", true, 0x277, 0x0007040600070406ULL);
 	probe_msr_access("wrmsr-pat-bad", true, 0x277, 0x0007040600070402ULL);

@@ -2,22 +2,22 @@
 /* apic.c: interrupt handlers and the virtual local APIC for minimal guests. */
 #include "guests/lib/apic.h"
 
-#define MSR_APIC_BASE     0x1b
-#define APIC_BASE_EXTD    (1ULL << 10)
-#define APIC_BASE_EN      (1ULL << 11)
-#define MSR_TSC_DEADLINE  0x6e0
-#define APIC_PAGE         0xfee00000ULL
-#define APIC_ID           0x20
-#define APIC_TPR          0x80
-#define APIC_EOI          0xb0
-#define APIC_SVR          0xf0
-#define APIC_ICR          0x300
-#define APIC_ICR2         0x310
-#define APIC_LVT_TIMER    0x320
-#define APIC_TMICT        0x380
-#define APIC_TDCR         0x3e0
-#define TIMER_PERIODIC    (1U << 17)
-#define TIMER_TSC_DL      (2U << 17)
+#define MSR_APIC_BASE    0x1b
+#define APIC_BASE_EXTD   (1ULL << 10)
+#define APIC_BASE_EN     (1ULL << 11)
+#define MSR_TSC_DEADLINE 0x6e0
+#define APIC_PAGE        0xfee00000ULL
+#define APIC_ID          0x20
+#define APIC_TPR         0x80
+#define APIC_EOI         0xb0
+#define APIC_SVR         0xf0
+#define APIC_ICR         0x300
+#define APIC_ICR2        0x310
+#define APIC_LVT_TIMER   0x320
+#define APIC_TMICT       0x380
+#define APIC_TDCR        0x3e0
+#define TIMER_PERIODIC   (1U << 17)
+#define TIMER_TSC_DL     (2U << 17)
 
 static bool x2;
 static irq_fn handlers[256];

@@ -33,7 +33,7 @@ int apic_init(bool x2apic);
 
 u32 apic_id(void);
 void apic_eoi(void);
-u32 apic_read(u32 reg);             /* xAPIC offset (0x20 = ID, ...) in either mode */
+u32 apic_read(u32 reg); /* xAPIC offset (0x20 = ID, ...) in either mode */
 void apic_write(u32 reg, u32 val);
 
 /* Interrupts that came on a vector without a handler. */

@@ -3,16 +3,18 @@
 #include "guests/lib/msix.h"
 #include "guests/lib/pci.h"
 
-#define PCI_CAP_ID_MSIX      0x11
-#define MSIX_CTRL            0x02 /* Message Control */
-#define  MSIX_CTRL_QSIZE     0x07ff
-#define  MSIX_CTRL_MASKALL   (1U << 14)
-#define  MSIX_CTRL_ENABLE    (1U << 15)
-#define MSIX_TABLE           0x04 /* Table Offset / Table BIR */
-#define  MSIX_BIR            0x7
-#define MSIX_ENTRY_SIZE      16
-#define MSIX_VCTRL_MASKED    1U
-#define MSI_ADDR_BASE        0xfee00000U
+/* clang-format off */
+#define PCI_CAP_ID_MSIX     0x11
+#define MSIX_CTRL           0x02 /* Message Control */
+#define  MSIX_CTRL_QSIZE    0x07ff
+#define  MSIX_CTRL_MASKALL  (1U << 14)
+#define  MSIX_CTRL_ENABLE   (1U << 15)
+#define MSIX_TABLE          0x04 /* Table Offset / Table BIR */
+#define  MSIX_BIR           0x7
+#define MSIX_ENTRY_SIZE     16
+#define MSIX_VCTRL_MASKED   1U
+#define MSI_ADDR_BASE       0xfee00000U
+/* clang-format on */
 
 /* The table's address (its BAR mapped uncached), or 0. */
 static volatile u32 *msix_table(u8 devfn, u16 cap)

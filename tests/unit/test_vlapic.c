@@ -38,9 +38,8 @@ static void enable(void)
 
 static void to_x2apic(void)
 {
-	assert_int_equal(vlapic_set_base(&l, VLAPIC_BASE_GPA | MSR_APIC_BASE_EN |
-						     MSR_APIC_BASE_EXTD),
-			 0);
+	assert_int_equal(
+		vlapic_set_base(&l, VLAPIC_BASE_GPA | MSR_APIC_BASE_EN | MSR_APIC_BASE_EXTD), 0);
 }
 
 static void test_power_up_values(void **state)
@@ -157,7 +156,7 @@ static void test_tsc_deadline_timer(void **state)
 	vlapic_timer_expire(&l, 800);
 	assert_int_equal(vlapic_pending(&l), 0xef);
 	assert_int_equal(vlapic_get_tsc_deadline(&l), 0); /* cleared when it fired */
-	vlapic_set_tsc_deadline(&l, 5, 0); /* in the past: due at once */
+	vlapic_set_tsc_deadline(&l, 5, 0);                /* in the past: due at once */
 	assert_int_equal(vlapic_timer_deadline(&l), 1);
 	vlapic_set_tsc_deadline(&l, 0, 0); /* 0 disarms */
 	assert_int_equal(vlapic_timer_deadline(&l), 0);
@@ -249,7 +248,7 @@ static void test_base_transitions(void **state)
 	assert_int_equal(vlapic_set_base(&l, VLAPIC_BASE_GPA | MSR_APIC_BASE_EXTD), -EINVAL);
 	assert_int_equal(vlapic_set_base(&l, x2), 0); /* xAPIC -> x2APIC keeps the state */
 	assert_int_equal(l.tpr, 0x20);
-	assert_int_equal(vlapic_set_base(&l, en), -EINVAL); /* x2APIC -> xAPIC directly */
+	assert_int_equal(vlapic_set_base(&l, en), -EINVAL);        /* x2APIC -> xAPIC directly */
 	assert_int_equal(vlapic_set_base(&l, VLAPIC_BASE_GPA), 0); /* -> disabled: reset */
 	assert_int_equal(l.tpr, 0);
 	assert_false(vlapic_accept(&l, 0x40));
