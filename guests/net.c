@@ -6,15 +6,19 @@
  *
  * Command line (after "--"): ip=A.B.C.D[/len] (default 192.0.2.(11 + part_id)/24,
  * the network plan), peer= (192.0.2.1), vf=N (the Nth VF it owns, 0), stats=MS
- * (10000; 0: never), ctl=1 (accept test commands on UDP port 7001). Test modes,
+ * (10000; 0: never), ctl=1 (accept test commands on UDP port 7001), irq=msix
+ * (wait with HLT for the VF's receive interrupt, MSI-X entry 0, instead of
+ * polling; a 100 ms APIC timer still wakes it for the PF). Test modes,
  * run once the VF is up (after delay= ms): askmac=MAC (ask the PF for a foreign
  * MAC: expect a NACK), spoof=MAC (send frames to the peer with that source MAC),
  * dma_escape=GPA (aim an RX descriptor outside our RAM: VT-d must fault),
  * reset_vf=ctrl|flr (reset the VF, come back up; quiet: reset it without the
  * handshake, as if the PF had forgotten us). guests/README.md has details.
  */
+#include "guests/lib/apic.h"
 #include "guests/lib/guest.h"
 #include "guests/lib/igbvf.h"
+#include "guests/lib/msix.h"
 #include "guests/lib/net.h"
 #include "guests/lib/pci.h"
 
@@ -24,11 +28,16 @@
 #define CHECK_MS     2000 /* igbvf's watchdog period */
 #define SPOOF_FRAMES 5
 #define UP_RETRY_MS  2000
+#define VEC_RX       0x41 /* the VF's receive interrupt (irq=msix) */
+#define VEC_TICK     0x30 /* the APIC timer, every SERVICE_MS (irq=msix) */
+#define RX_ENTRY     0    /* the VF's MSI-X entry for RX queue 0 */
 
 static struct igbvf vf;
 static struct net_if nif;
 static u32 peer_ip = 0xc0000201U; /* 192.0.2.1 */
 static bool ctl_enabled;
+static bool irq_mode;        /* irq=msix */
+static volatile u64 rx_irqs; /* receive interrupts taken */
 
 static const char *igbvf_err(int r)
 {
@@ -74,12 +83,13 @@ static size_t stats_text(char *buf, size_t size)
 			     "rx=%llu rx_bytes=%llu tx=%llu tx_bytes=%llu bcast=%llu arp=%llu "
 			     "ipv4=%llu icmp=%llu udp=%llu ip_options=%llu arp_replies=%llu "
 			     "echo_replies=%llu udp_echoes=%llu nic_rx=%u nic_tx=%u vf_rx=%llu "
-			     "vf_tx=%llu rx_spanning=%llu tx_full=%llu pf_msgs=%llu",
+			     "vf_tx=%llu rx_spanning=%llu tx_full=%llu pf_msgs=%llu irqs=%llu",
 			     c->rx_frames, c->rx_bytes, c->tx_frames, c->tx_bytes, c->rx_broadcast,
 			     c->rx_arp, c->rx_ipv4, c->rx_icmp, c->rx_udp, c->rx_ip_options,
 			     c->tx_arp_reply, c->tx_icmp_reply, c->tx_udp_echo,
 			     igbvf_hw_rx_packets(&vf), igbvf_hw_tx_packets(&vf), vf.st.rx_frames,
-			     vf.st.tx_frames, vf.st.rx_spanning, vf.st.tx_full, vf.st.pf_msgs);
+			     vf.st.tx_frames, vf.st.rx_spanning, vf.st.tx_full, vf.st.pf_msgs,
+			     (u64)rx_irqs);
 	for (int i = 0; i < NET_DROP_COUNT && n < size; i++)
 		n += (size_t)snprintf(buf + n, size - n, " drop_%s=%llu",
 				      net_drop_name((enum net_drop)i), c->drops[i]);
@@ -91,9 +101,9 @@ static void stats_print(void)
 	const struct net_counters *c = &nif.c;
 
 	printf("net: stats rx %llu tx %llu arp %llu icmp %llu udp %llu drops %llu nic_rx %u "
-	       "nic_tx %u\n",
+	       "nic_tx %u irqs %llu\n",
 	       c->rx_frames, c->tx_frames, c->rx_arp, c->rx_icmp, c->rx_udp, drops_total(),
-	       igbvf_hw_rx_packets(&vf), igbvf_hw_tx_packets(&vf));
+	       igbvf_hw_rx_packets(&vf), igbvf_hw_tx_packets(&vf), (u64)rx_irqs);
 	for (int i = 0; i < NET_DROP_COUNT; i++)
 		if (c->drops[i])
 			printf("net: drop %s %llu\n", net_drop_name((enum net_drop)i), c->drops[i]);
@@ -196,7 +206,37 @@ static void vf_up(int (*how)(struct igbvf *), const char *what)
 		how = igbvf_up;
 	}
 	memcpy(nif.mac, vf.mac, 6);
+	if (irq_mode)
+		igbvf_rx_irq(&vf, RX_ENTRY); /* the reset cleared the VF's interrupt setup */
 	announce(what);
+}
+
+/* --- interrupt mode (irq=msix) --- */
+
+static void on_rx_irq(u32 v)
+{
+	(void)v;
+	rx_irqs++;
+	apic_eoi();
+}
+
+static void on_tick(u32 v)
+{
+	(void)v;
+	apic_eoi();
+}
+
+/* The APIC, the receive vector on MSI-X entry RX_ENTRY, and a wake-up every SERVICE_MS. */
+static int irq_setup(void)
+{
+	irq_set_handler(VEC_RX, on_rx_irq);
+	irq_set_handler(VEC_TICK, on_tick);
+	if (apic_init(true) || msix_route(vf.devfn, RX_ENTRY, VEC_RX, apic_id()))
+		return -1;
+	apic_timer(VEC_TICK, SERVICE_MS * 1000000U, true);
+	printf("net: interrupt mode: MSI-X entry %u, vector 0x%x, APIC ID %u\n", RX_ENTRY, VEC_RX,
+	       apic_id());
+	return 0;
 }
 
 static bool quiet_reset;
@@ -247,7 +287,7 @@ static const char *ctl_run(char *cmd)
 	if (!strcmp(cmd, "reset"))
 		return reset_vf(arg);
 	if (!strcmp(cmd, "stop")) {
-		printf("net: stopping\n");
+		printf("net: stopping (%llu receive interrupts)\n", (u64)rx_irqs);
 		hv_shutdown(0);
 	}
 	return "unknown command";
@@ -400,7 +440,9 @@ static void serve(u64 stats_ms)
 			next_stats = now + stats_ms * per_ms;
 			stats_print();
 		}
-		if (!n)
+		if (!n && irq_mode)
+			irq_wait(); /* until a frame, or the next tick */
+		else if (!n)
 			cpu_relax();
 	}
 }
@@ -420,12 +462,14 @@ static void check_mac(void)
 int main(void)
 {
 	u64 stats_ms = 10000, ctl_on = 0;
+	char mode[8];
 	int devfn = find_nic(), r;
 	u32 ip, mask;
 
 	arg_u64("stats", &stats_ms);
 	arg_u64("ctl", &ctl_on);
 	ctl_enabled = ctl_on != 0;
+	irq_mode = arg_str("irq", mode, sizeof(mode)) && !strcmp(mode, "msix");
 	net_config(&ip, &mask);
 	r = devfn < 0 ? -IGBVF_ENODEV : igbvf_probe(&vf, (u8)devfn);
 	if (r) {
@@ -436,6 +480,10 @@ int main(void)
 	printf("net: VF at 00:%02x.%x, BAR 0 at 0x%llx (%llu KiB)\n", vf.devfn >> 3, vf.devfn & 7,
 	       vf.bar0, vf.bar0_size >> 10);
 	net_init(&nif, vf.mac, ip, mask, vf_tx, &vf);
+	if (irq_mode && irq_setup()) {
+		printf("net: interrupt mode unavailable (no MSI-X or APIC): polling\n");
+		irq_mode = false;
+	}
 	nif.udp_hook = ctl_datagram;
 	vf_up(igbvf_up, "up");
 	check_mac();
