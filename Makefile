@@ -5,6 +5,7 @@
 #   make run      boot the demo in QEMU, serial console on this terminal
 #   make test     every test (unit, fuzz smoke, QEMU, Bochs); ends with "N passed, N failed"
 #   make test-long  the longer Bochs runs (VMX on other CPU models) make test skips
+#   make linux    build/linux: Debian's kernel and the initramfs of the Linux partition (test_linux)
 #   make debug    QEMU stopped at the first instruction, gdb attached
 #   make bench    the benchmark (see README)
 #   make lint     clang-format check and cppcheck
@@ -34,7 +35,7 @@ include boot/objects.mk kernel/objects.mk drivers/objects.mk pci/objects.mk iomm
 
 HV_OBJS := $(addprefix $(BUILD)/hv/,$(hv-c-y:.c=.o) $(hv-asm-y:.asm=.o))
 
-.PHONY: all setup run test test-long unit debug bench lint format clean iso guests
+.PHONY: all setup run test test-long unit debug bench lint format clean iso guests linux
 all: $(BUILD)/hypervisor.iso
 
 setup:
@@ -75,6 +76,12 @@ $(BUILD)/hypervisor.iso: $(BUILD)/hypervisor.elf tools/mkiso tools/grub.cfg gues
 	bash tools/mkiso $@ tools/grub.cfg $(BUILD)/hypervisor.elf $(GUEST_ISO_FILES)
 
 include guests/objects.mk
+
+# The Linux partition's kernel and initramfs (tools/mkinitramfs; tests/qemu/test_linux.py also
+# builds them when missing or older than these inputs).
+linux: $(BUILD)/linux/initramfs.cpio.gz
+$(BUILD)/linux/initramfs.cpio.gz: tools/mkinitramfs guests/linux/init guests/linux/udpecho.c
+	bash tools/mkinitramfs $(BUILD)/linux
 include tests/tests.mk
 include tests/mbkernels/objects.mk
 

@@ -141,8 +141,11 @@ static void *loader_pt_virt(void *ctx, paddr_t pa)
 	return ((struct loader_pt_area *)ctx)->ram + pa;
 }
 
-#define GDT_TSS_OFFSET 0x100 /* the TSS follows the GDT in the same page */
-#define GDT_ENTRIES    5     /* null, code, data, TSS (two slots) */
+#define GDT_TSS_OFFSET    0x100 /* the TSS follows the GDT in the same page */
+#define GDT_ENTRIES       5     /* null, code, data, TSS (two slots) */
+#define GDT_LINUX_ENTRIES 6     /* null, null, __BOOT_CS, __BOOT_DS, TSS (two slots) */
+#define GDT_CODE64        0x00af9a000000ffffULL
+#define GDT_DATA          0x00cf92000000ffffULL
 
 /* A busy 64-bit TSS descriptor (SDM Vol. 3A 8.2.3), two GDT slots: TR is loaded with it. */
 static void loader_tss_desc(u64 desc[2], u64 base, u64 limit)
@@ -152,19 +155,23 @@ static void loader_tss_desc(u64 desc[2], u64 base, u64 limit)
 	desc[1] = base >> 32;
 }
 
-static void loader_gdt(u8 *ram)
+/* n GDT slots with code and data at the given selectors and the TSS in the last two. */
+static void loader_gdt(u8 *ram, u32 n, u16 code, u16 data)
 {
-	u64 gdt[GDT_ENTRIES] = { 0, 0x00af9a000000ffffULL, 0x00cf92000000ffffULL, 0, 0 };
+	u64 gdt[GDT_LINUX_ENTRIES] = { 0 };
 	u64 base = HV_GPA_GDT + GDT_TSS_OFFSET, limit = 0x67;
 	u8 *tss = ram + base;
 
-	loader_tss_desc(&gdt[3], base, limit);
-	memcpy(ram + HV_GPA_GDT, gdt, sizeof(gdt));
+	gdt[code / 8] = GDT_CODE64;
+	gdt[data / 8] = GDT_DATA;
+	loader_tss_desc(&gdt[n - 2], base, limit);
+	memcpy(ram + HV_GPA_GDT, gdt, n * sizeof(u64));
 	memset(tss, 0, limit + 1);
 	tss[102] = limit + 1; /* I/O map base past the limit: no I/O bitmap */
 }
 
-int loader_boot_setup(u8 *ram, u64 ram_size, const struct hv_boot_info *bi, u64 *cr3)
+/* Zero the loader's first MiB and map [0, ram_size) 1:1 with 2 MiB pages. */
+static int loader_identity(u8 *ram, u64 ram_size, u64 *cr3)
 {
 	struct loader_pt_area area = { ram, HV_GPA_PT_START, HV_GPA_PT_END };
 	const struct pt_mem mem = { loader_pt_alloc, loader_pt_free, loader_pt_virt, &area };
@@ -173,12 +180,30 @@ int loader_boot_setup(u8 *ram, u64 ram_size, const struct hv_boot_info *bi, u64 
 	if (ram_size < HV_GPA_IMAGE_MIN || !IS_ALIGNED(ram_size, 2 * MiB))
 		return -EINVAL;
 	memset(ram, 0, HV_GPA_IMAGE_MIN);
-	memcpy(ram + HV_GPA_BOOTINFO, bi, sizeof(*bi));
-	loader_gdt(ram);
 	if (pt_init(&pt, &pt_fmt_x86_host, &mem, 2) || pt_map(&pt, 0, 0, ram_size, PT_RWX))
 		return -ENOMEM;
 	*cr3 = pt.root;
 	return 0;
+}
+
+int loader_boot_setup(u8 *ram, u64 ram_size, const struct hv_boot_info *bi, u64 *cr3)
+{
+	int r = loader_identity(ram, ram_size, cr3);
+
+	if (r)
+		return r;
+	memcpy(ram + HV_GPA_BOOTINFO, bi, sizeof(*bi));
+	loader_gdt(ram, GDT_ENTRIES, HV_SEL_CODE, HV_SEL_DATA);
+	return 0;
+}
+
+int loader_linux_setup(u8 *ram, u64 ram_size, u64 *cr3)
+{
+	int r = loader_identity(ram, ram_size, cr3);
+
+	if (!r)
+		loader_gdt(ram, GDT_LINUX_ENTRIES, LOADER_LINUX_CS, LOADER_LINUX_DS);
+	return r;
 }
 
 static struct vcpu_seg loader_seg(u16 sel, u16 attr)
@@ -186,21 +211,36 @@ static struct vcpu_seg loader_seg(u16 sel, u16 attr)
 	return (struct vcpu_seg){ .sel = sel, .attr = attr, .limit = 0xffffffff, .base = 0 };
 }
 
-void loader_vcpu_state(u32 index, u64 entry, u64 cr3, struct vcpu_state *s)
+/* Long mode, paging on through cr3, the given selectors, interrupts off. */
+static void loader_long_mode(u64 cr3, u16 code, u16 data, u32 gdt_entries, struct vcpu_state *s)
 {
 	memset(s, 0, sizeof(*s));
 	s->cr0 = CR0_PE | CR0_MP | CR0_ET | CR0_NE | CR0_WP | CR0_PG;
 	s->cr3 = cr3;
 	s->cr4 = CR4_PAE;
 	s->efer = EFER_LME | EFER_LMA | EFER_NXE;
-	s->cs = loader_seg(HV_SEL_CODE, SEG_ATTR_CODE64);
-	s->ds = s->es = s->ss = s->fs = s->gs = loader_seg(HV_SEL_DATA, SEG_ATTR_DATA);
-	s->tr = (struct vcpu_seg){ HV_SEL_TSS, SEG_ATTR_TSS64, 0x67, HV_GPA_GDT + GDT_TSS_OFFSET };
-	s->gdtr = (struct vcpu_dtr){ HV_GPA_GDT, GDT_ENTRIES * 8 - 1 };
+	s->cs = loader_seg(code, SEG_ATTR_CODE64);
+	s->ds = s->es = s->ss = s->fs = s->gs = loader_seg(data, SEG_ATTR_DATA);
+	s->tr = (struct vcpu_seg){ (u16)((gdt_entries - 2) * 8), SEG_ATTR_TSS64, 0x67,
+				   HV_GPA_GDT + GDT_TSS_OFFSET };
+	s->gdtr = (struct vcpu_dtr){ HV_GPA_GDT, (u16)(gdt_entries * 8 - 1) };
 	s->idtr = (struct vcpu_dtr){ 0, 0 }; /* the guest installs its own before any fault */
+	s->regs.rflags = BIT(1);
+}
+
+void loader_vcpu_state(u32 index, u64 entry, u64 cr3, struct vcpu_state *s)
+{
+	loader_long_mode(cr3, HV_SEL_CODE, HV_SEL_DATA, GDT_ENTRIES, s);
 	s->regs.rip = entry;
 	s->regs.rsp = HV_GPA_STACKS - (u64)index * HV_STACK_SIZE;
-	s->regs.rflags = BIT(1);
 	s->regs.rdi = HV_GPA_BOOTINFO;
 	s->regs.rsi = index;
+}
+
+void loader_linux_vcpu_state(u64 entry, u64 boot_params, u64 cr3, struct vcpu_state *s)
+{
+	loader_long_mode(cr3, LOADER_LINUX_CS, LOADER_LINUX_DS, GDT_LINUX_ENTRIES, s);
+	s->regs.rip = entry;
+	s->regs.rsp = HV_GPA_STACKS;
+	s->regs.rsi = boot_params; /* boot.rst "64-bit BOOT PROTOCOL" */
 }

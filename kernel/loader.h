@@ -38,4 +38,21 @@ int loader_boot_setup(u8 *ram, u64 ram_size, const struct hv_boot_info *bi, u64 
 /* The state vCPU `index` starts in: long mode, paging on, RIP = entry, RDI = boot info, RSI = index. */
 void loader_vcpu_state(u32 index, u64 entry, u64 cr3, struct vcpu_state *s);
 
+/*
+ * Linux's 64-bit boot protocol (Documentation/arch/x86/boot.rst): flat
+ * __BOOT_CS and __BOOT_DS selectors, an identity map of RAM, interrupts off.
+ */
+#define LOADER_LINUX_CS 0x10
+#define LOADER_LINUX_DS 0x18
+
+/*
+ * Zero the first MiB, write the GDT (null, null, __BOOT_CS, __BOOT_DS, TSS)
+ * and the identity page tables over [0, ram_size); *cr3 receives the top
+ * table's address. 0, -EINVAL or -ENOMEM. The zero page and the rest come after.
+ */
+int loader_linux_setup(u8 *ram, u64 ram_size, u64 *cr3);
+
+/* The state Linux's 64-bit entry wants: long mode, RIP = entry, RSI = the zero page. */
+void loader_linux_vcpu_state(u64 entry, u64 boot_params, u64 cr3, struct vcpu_state *s);
+
 #endif

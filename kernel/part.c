@@ -3,6 +3,7 @@
 #define LOG_TAG "part"
 #include "kernel/part.h"
 #include "kernel/assign.h"
+#include "kernel/bzimage.h"
 #include "kernel/config.h"
 #include "kernel/cpu.h"
 #include "kernel/format.h"
@@ -15,6 +16,7 @@
 #include "kernel/smp.h"
 #include "kernel/string.h"
 #include "kernel/timer.h"
+#include "kernel/vacpi.h"
 
 struct partition *partitions[PLAN_MAX_PARTS];
 u32 partition_count;
@@ -25,12 +27,15 @@ static struct hv_boot_info part_bootinfo; /* built here, copied into the guest *
 
 _Static_assert(PLAN_MAX_MODS <= MBOOT_MAX_MODS, "mods= allows more modules than mboot places");
 
-/* How a partition's vCPUs start: the hv protocol (per-vCPU state) or a multiboot entry. */
+/* How a partition's vCPUs start: the hv protocol (per-vCPU state), a multiboot or Linux entry. */
 struct part_boot {
-	bool mboot;
+	bool mboot;              /* multiboot or Linux: state is the one vCPU's */
 	u64 entry, cr3;          /* hv protocol */
-	struct vcpu_state state; /* multiboot: the one vCPU's entry state */
+	struct vcpu_state state; /* multiboot or Linux: the one vCPU's entry state */
 };
+
+#define PART_LAPIC_GPA  0xfee00000ULL /* the local APIC's page, shown reserved to Linux */
+#define PART_PCI_WINDOW (256 * MiB)   /* BARs lie here, above the ECAM window (kernel/assign.c) */
 
 /* Until the timer code calibrates the TSC, rate limits assume 2 GHz. */
 #define PART_TSC_GUESS_HZ 2000000000ULL
@@ -326,6 +331,138 @@ static int part_load_mboot(struct partition *p, const struct boot_info *bi,
 	return 0;
 }
 
+/* Does a word of args start with key ("tsc_early_khz=")? */
+static bool part_arg_given(const char *args, const char *key)
+{
+	size_t n = strlen(key);
+
+	for (const char *w = args; *w; w++)
+		if ((w == args || w[-1] == ' ') && !strncmp(w, key, n))
+			return true;
+	return false;
+}
+
+/*
+ * The kernel's command line: the module line's words after "--", then
+ * tsc_early_khz= with the TSC rate the hypervisor measured. Linux takes the
+ * TSC rate from CPUID 0x15/0x16 only on Intel CPUs and would otherwise
+ * calibrate against the PIT or HPET, which a partition does not have; the
+ * parameter works on every vendor and is honoured from the earliest TSC setup.
+ */
+static int part_linux_cmdline(struct partition *p, const struct bzimage_info *bz)
+{
+	char *dst = (char *)p->ram + BZ_GPA_CMDLINE;
+	u32 max = MIN(bz->cmdline_max, BZ_CMDLINE_MAX);
+	int n;
+
+	if (part_tsc_khz && !part_arg_given(p->cfg.args, "tsc_early_khz="))
+		n = snformat(dst, max + 1, "%s%stsc_early_khz=%llu", p->cfg.args,
+			     p->cfg.args[0] ? " " : "", part_tsc_khz);
+	else
+		n = snformat(dst, max + 1, "%s", p->cfg.args);
+	if (n < 0 || (u32)n > max) {
+		part_err(p, "not started: the kernel command line is longer than its %u bytes\n",
+			 max);
+		return -E2BIG;
+	}
+	return 0;
+}
+
+/* The initrd (mods=1: the next module line) at the top of RAM; *gpa and *len 0 without one. */
+static int part_linux_initrd(struct partition *p, const struct boot_info *bi,
+			     const struct bzimage_info *bz, u64 *gpa, u64 *len)
+{
+	const struct boot_module *m = &bi->mods[p->cfg.module + 1];
+
+	*gpa = *len = 0;
+	if (!p->cfg.mods)
+		return 0;
+	*len = m->end > m->start ? m->end - m->start : 0;
+	if (bzimage_initrd_addr(bz, p->ram_size, *len, gpa)) {
+		part_err(
+			p,
+			"not started: its initrd (%llu KiB) does not fit in RAM above the kernel\n",
+			*len / KiB);
+		return -ENOSPC;
+	}
+	memcpy(p->ram + *gpa, phys_to_virt(m->start), *len);
+	return 0;
+}
+
+/* The e820 map and the zero page; the map reserves what the hypervisor emulates. */
+static void part_linux_zero_page(struct partition *p, const u8 *img, const struct bzimage_info *bz,
+				 struct bzimage_boot *b)
+{
+	static struct bz_e820 map[BZ_E820_MAX];
+	const struct bz_range res[] = {
+		{ p->vpci.ecam_gpa, VPCI_ECAM_SIZE, E820_RESERVED },
+		{ PART_LAPIC_GPA, PAGE_SIZE, E820_RESERVED },
+	};
+
+	b->e820 = map;
+	b->e820_count = bzimage_e820(p->ram_size, res, ARRAY_SIZE(res), map, BZ_E820_MAX);
+	bzimage_zero_page(p->ram + BZ_GPA_ZERO_PAGE, img, bz, b);
+}
+
+/*
+ * The partition's ACPI tables (kernel/vacpi.h) in the PC hole, unless the
+ * kernel is told acpi=off. Returns the RSDP's address, 0 without tables.
+ */
+static u64 part_linux_acpi(struct partition *p)
+{
+	const struct vacpi_config c = { p->vcpu_count, p->vpci.ecam_gpa,
+					p->vpci.ecam_gpa + VPCI_ECAM_SIZE, PART_PCI_WINDOW };
+
+	if (part_arg_given(p->cfg.args, "acpi=off"))
+		return 0;
+	if (vacpi_build(p->ram + BZ_GPA_ACPI, BZ_GPA_ACPI, VACPI_SIZE, &c) < 0) {
+		part_info(p, "no ACPI tables: they do not fit (%u vCPUs)\n", p->vcpu_count);
+		return 0;
+	}
+	return BZ_GPA_ACPI;
+}
+
+/*
+ * A Linux bzImage (kernel/bzimage.h) with its initrd, entered at its 64-bit
+ * entry point on vCPU 0; the others wait for Linux's INIT and SIPI (the MADT
+ * lists them all).
+ */
+static int part_load_linux(struct partition *p, const struct boot_info *bi, const u8 *img, u64 len,
+			   struct part_boot *pb)
+{
+	struct bzimage_boot b = { .cmdline_gpa = BZ_GPA_CMDLINE };
+	struct bzimage_info bz;
+	const char *why = "";
+
+	if (p->cfg.mods > 1) {
+		part_err(p, "not started: a Linux kernel takes one module, its initrd (mods=1)\n");
+		return -EINVAL;
+	}
+	if (bzimage_parse(img, len, p->ram_size, &bz, &why)) {
+		part_err(p, "not started: Linux kernel refused: %s\n", why);
+		return -ENOEXEC;
+	}
+	if (loader_linux_setup(p->ram, p->ram_size, &pb->cr3)) {
+		part_err(p, "not started: cannot build its boot page tables\n");
+		return -ENOMEM;
+	}
+	bzimage_load(img, &bz, p->ram);
+	if (part_linux_initrd(p, bi, &bz, &b.initrd_gpa, &b.initrd_len) ||
+	    part_linux_cmdline(p, &bz))
+		return -ENOEXEC;
+	b.rsdp_gpa = part_linux_acpi(p);
+	part_linux_zero_page(p, img, &bz, &b);
+	pb->entry = bz.load_addr + BZ_ENTRY64;
+	loader_linux_vcpu_state(pb->entry, BZ_GPA_ZERO_PAGE, pb->cr3, &pb->state);
+	pb->mboot = true;
+	part_info(p,
+		  "Linux kernel (boot protocol %u.%02u) at 0x%llx, init_size 0x%llx, initrd "
+		  "0x%llx+0x%llx, command line \"%s\"\n",
+		  bz.version >> 8, bz.version & 0xff, bz.load_addr, bz.init_size, b.initrd_gpa,
+		  b.initrd_len, (const char *)p->ram + BZ_GPA_CMDLINE);
+	return 0;
+}
+
 static const enum mboot_proto part_boot_want[] = {
 	[PLAN_BOOT_AUTO] = MBOOT_NONE,
 	[PLAN_BOOT_HV] = MBOOT_NONE,
@@ -333,7 +470,7 @@ static const enum mboot_proto part_boot_want[] = {
 	[PLAN_BOOT_MB2] = MBOOT_V2,
 };
 
-/* Load the partition's module as boot= says: a multiboot kernel or an hv guest. */
+/* Load the partition's module as boot= says: a multiboot kernel, Linux or an hv guest. */
 static int part_load(struct partition *p, const struct boot_info *bi, struct part_boot *pb)
 {
 	const struct boot_module *mod = &bi->mods[p->cfg.module];
@@ -347,6 +484,8 @@ static int part_load(struct partition *p, const struct boot_info *bi, struct par
 		part_err(p, "not started: bad guest image: empty module\n");
 		return -ENOEXEC;
 	}
+	if (p->cfg.boot == PLAN_BOOT_LINUX)
+		return part_load_linux(p, bi, img, len, pb);
 	if (p->cfg.boot != PLAN_BOOT_HV)
 		r = mboot_find(img, len, part_boot_want[p->cfg.boot], &h, &why);
 	if (r < 0) {
@@ -360,6 +499,8 @@ static int part_load(struct partition *p, const struct boot_info *bi, struct par
 	}
 	if (r != MBOOT_NONE)
 		return part_load_mboot(p, bi, &h, img, len, pb);
+	if (p->cfg.boot == PLAN_BOOT_AUTO && bzimage_detect(img, len))
+		return part_load_linux(p, bi, img, len, pb);
 	return part_load_hv(p, img, len, pb);
 }
 

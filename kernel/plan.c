@@ -172,10 +172,10 @@ static int plan_opt_pci(const char *val, void *dst, const char **why)
 	return pc->pci_count ? 0 : -EINVAL;
 }
 
-/* boot=auto|hv|multiboot|multiboot2 */
+/* boot=auto|hv|multiboot|multiboot2|linux */
 static int plan_opt_boot(const char *val, void *dst, const char **why)
 {
-	static const char *const names[] = { "auto", "hv", "multiboot", "multiboot2" };
+	static const char *const names[] = { "auto", "hv", "multiboot", "multiboot2", "linux" };
 
 	for (u32 i = 0; i < ARRAY_SIZE(names); i++) {
 		if (!strcmp(val, names[i])) {
@@ -183,7 +183,7 @@ static int plan_opt_boot(const char *val, void *dst, const char **why)
 			return 0;
 		}
 	}
-	*why = "expected auto, hv, multiboot or multiboot2";
+	*why = "expected auto, hv, multiboot, multiboot2 or linux";
 	return -EINVAL;
 }
 

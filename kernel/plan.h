@@ -24,10 +24,11 @@
 
 /* How the partition's module is booted (boot=). */
 enum plan_boot {
-	PLAN_BOOT_AUTO = 0, /* a multiboot2 header, else a multiboot one, else the hv protocol */
+	PLAN_BOOT_AUTO = 0, /* multiboot2, else multiboot, else a bzImage, else the hv protocol */
 	PLAN_BOOT_HV,       /* the ELF64 hv boot protocol (guests/README.md) */
 	PLAN_BOOT_MB1,      /* a multiboot (v1) kernel */
 	PLAN_BOOT_MB2,      /* a multiboot2 kernel */
+	PLAN_BOOT_LINUX,    /* a Linux bzImage (kernel/bzimage.h) */
 };
 
 /* A PCI function by segment, bus, device and function. */

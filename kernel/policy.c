@@ -358,6 +358,9 @@ enum policy_msr policy_msr_read(const struct policy_cpu *c, u32 msr, u64 *value)
 	case MSR_IA32_MISC_ENABLE:
 		*value = MISC_ENABLE_VALUE;
 		return c->intel ? POLICY_MSR_DONE : POLICY_MSR_GP;
+	case MSR_AMD64_SYSCFG: /* 0: no TOM2, no MTRR DRAM bits (APM Vol. 2 7.9); Linux reads it */
+	case MSR_K8_INT_PENDING_MSG: /* 0: C1E is off (Linux reads it on the erratum 400 families) */
+		return c->intel ? POLICY_MSR_GP : POLICY_MSR_DONE;
 	default:
 		if (policy_mtrr_slot(c, msr) >= 0 || policy_msr_is_apic(msr))
 			return POLICY_MSR_EMULATE;
@@ -380,6 +383,8 @@ enum policy_msr policy_msr_write(const struct policy_cpu *c, u32 msr, u64 value)
 		return value == 0 ? POLICY_MSR_DONE : POLICY_MSR_GP;
 	case MSR_IA32_MISC_ENABLE:
 		return c->intel ? POLICY_MSR_DONE : POLICY_MSR_GP;
+	case MSR_AMD64_SYSCFG:
+		return !c->intel && value == 0 ? POLICY_MSR_DONE : POLICY_MSR_GP;
 	case MSR_IA32_APIC_BASE: /* the virtual APIC checks the value */
 	case MSR_IA32_TSC_DEADLINE:
 		return POLICY_MSR_EMULATE;

@@ -43,6 +43,8 @@
 #define MSR_CSTAR                0xc0000083
 #define MSR_SFMASK               0xc0000084
 #define MSR_TSC_AUX              0xc0000103
+#define MSR_AMD64_SYSCFG         0xc0010010 /* AMD: TOM2, MTRR DRAM attribute bits */
+#define MSR_K8_INT_PENDING_MSG   0xc0010055 /* AMD family 0Fh-10h: C1E on CMP halt */
 #define MSR_VM_CR                0xc0010114 /* SVM: never visible */
 #define MSR_VM_HSAVE_PA          0xc0010117
 

@@ -334,6 +334,11 @@ static bool vcpu_io_ports(struct vcpu *v, const struct vcpu_exit *e, u64 *val)
 			  *val, e->io.port);
 		return false;
 	}
+	if (a == VPORTS_POWEROFF) {
+		part_stop(p, "powered off (ACPI S5: 0x%llx written to the sleep control register)",
+			  *val);
+		return false;
+	}
 	if (first)
 		vcpu_note_port(v, e);
 	return true;

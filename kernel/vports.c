@@ -30,8 +30,23 @@ static bool vports_reset(u16 port, u64 val)
 bool vports_floating(u16 port)
 {
 	return !vports_in(port, VPORTS_DEBUG_EXIT, VPORTS_DEBUG_EXIT_SIZE) &&
+	       port != VPORTS_SLEEP_CONTROL && port != VPORTS_SLEEP_STATUS &&
 	       port != VPORTS_KBC_COMMAND && port != VPORTS_SYSCTL_A &&
 	       port != VPORTS_RESET_CONTROL;
+}
+
+/*
+ * The sleep registers (ACPI 6.4 4.8.3.7-8): SLP_EN with the S5 type powers
+ * off; both read 0 and other writes (clearing WAK_STS) are dropped.
+ */
+static enum vports_action vports_sleep(u16 port, bool in, u64 *val)
+{
+	if (!in && port == VPORTS_SLEEP_CONTROL && (*val & VPORTS_SLP_EN) &&
+	    VPORTS_SLP_TYP(*val) == VPORTS_SLP_TYP_S5)
+		return VPORTS_POWEROFF;
+	if (in)
+		*val = 0;
+	return VPORTS_DONE;
 }
 
 /* First floating-bus access to port? Remembers it. */
@@ -54,6 +69,8 @@ enum vports_action vports_io(struct vports *vp, u16 port, u8 size, bool in, u64 
 	}
 	if (!in && vports_reset(port, *val))
 		return VPORTS_RESET;
+	if (port == VPORTS_SLEEP_CONTROL || port == VPORTS_SLEEP_STATUS)
+		return vports_sleep(port, in, val);
 	if (in && port == VPORTS_SYSCTL_A && size == 1) {
 		*val = SYSCTL_A_A20; /* A20 is always enabled */
 		return VPORTS_DONE;

@@ -224,6 +224,41 @@ def loader_seeds():
     return {"two-segments": two, "one-rwx-segment": one}
 
 
+def bzimage_file(version=0x020f, xlf=0x7f, setup_sects=3, kernel=0x2800):
+    """A bzImage as Debian's kernel has it, scaled down: header, then the protected-mode code."""
+    setup = (setup_sects + 1) * 512
+    f = bytearray(setup + kernel)
+    f[0x1f1] = setup_sects
+    struct.pack_into("<I", f, 0x1f4, kernel // 16)
+    struct.pack_into("<H", f, 0x1fe, 0xaa55)
+    f[0x200:0x202] = b"\xeb\x6a"
+    f[0x202:0x206] = b"HdrS"
+    struct.pack_into("<H", f, 0x206, version)
+    f[0x211] = 1                                             # LOADED_HIGH
+    struct.pack_into("<I", f, 0x22c, 0x7fffffff)             # initrd_addr_max
+    struct.pack_into("<IBBHI", f, 0x230, 0x200000, 1, 21, xlf, 0x7ff)
+    struct.pack_into("<QI", f, 0x258, 0x1000000, 0x2000000)  # pref_address, init_size
+    f[setup:] = b"\xc3" * kernel
+    return bytes(f)
+
+
+def bzimage_seeds():
+    head = lambda mib, initrd: struct.pack("<BI", mib, initrd)
+    return {"debian-like-64M": head(64, 0x123456) + bzimage_file(),
+            "no-initrd-room-48M": head(48, 0x100000) + bzimage_file(),
+            "old-protocol": head(64, 0) + bzimage_file(version=0x020b),
+            "no-64bit-entry": head(64, 0) + bzimage_file(xlf=0x7e),
+            "setup-sects-0": head(64, 0x1000) + bzimage_file(setup_sects=0)}
+
+
+def vacpi_seeds():
+    cfg = lambda cpus, ecam, base, size, buf: struct.pack("<BQQQH", cpus, ecam, base, size, buf)
+    return {"one-vcpu": cfg(1, 0xe0000000, 0xe0100000, 256 << 20, 4096),
+            "max-vcpus": cfg(64, 0x100000000, 0x100100000, 256 << 20, 4096),
+            "too-small": cfg(2, 0xe0000000, 0xe0100000, 256 << 20, 300),
+            "no-vcpus": cfg(0, 0xe0000000, 0xe0100000, 256 << 20, 4096)}
+
+
 # ---- structured harnesses ----
 
 def vpci_func(flags, msi, msix, pcie, bars, cfg):
@@ -533,6 +568,8 @@ def main():
         "vmx_rules": vmx_seeds(),
         "mboot": mboot_seeds(),
         "ports": ports_seeds(),
+        "bzimage": bzimage_seeds(),
+        "vacpi": vacpi_seeds(),
     }
     for name, seeds in corpora.items():
         d = os.path.join(CORPUS, name)

@@ -69,6 +69,9 @@ static void test_full_line(void **state)
 	assert_int_equal(plan_parse("boot=multiboot", 0, &pc[3]), 0);
 	assert_int_equal(pc[3].boot, PLAN_BOOT_MB1);
 	assert_int_equal(pc[3].mods, 0);
+	assert_int_equal(plan_parse("/vmlinuz boot=linux mods=1 -- console=ttyS0", 0, &pc[3]), 0);
+	assert_int_equal(pc[3].boot, PLAN_BOOT_LINUX);
+	assert_string_equal(pc[3].args, "console=ttyS0");
 	/* "--" inside a word is not the separator */
 	assert_int_equal(plan_parse("name=a--b", 0, &pc[2]), 0);
 	assert_string_equal(pc[2].name, "a--b");
@@ -104,7 +107,7 @@ static void test_bad_lines(void **state)
 		{ "mem=99999999999G", "size too large" },
 		{ "colour=blue", "unknown option 'colour'" },
 		{ "cpus=1 cpus=2", "given twice" },
-		{ "boot=grub", "expected auto, hv, multiboot or multiboot2" },
+		{ "boot=grub", "expected auto, hv, multiboot, multiboot2 or linux" },
 		{ "mods=9", "0 to 8" },
 		{ "mods=-1", "0 to 8" },
 		{ "console_rate=0", "1 to 100000" },

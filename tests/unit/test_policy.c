@@ -315,7 +315,17 @@ static void test_reads_with_fixed_answers(void **state)
 	assert_int_equal(v, 0); /* no variable or fixed MTRRs */
 	assert_int_equal(rd(&c, MSR_IA32_MISC_ENABLE, &v), POLICY_MSR_GP); /* AMD has none */
 	assert_int_equal(rd(&c, MSR_IA32_FEATURE_CONTROL, &v), POLICY_MSR_GP);
+	v = 5;
+	assert_int_equal(rd(&c, MSR_AMD64_SYSCFG, &v), POLICY_MSR_DONE); /* Linux's MTRR code */
+	assert_int_equal(v, 0);
+	assert_int_equal(policy_msr_write(&c, MSR_AMD64_SYSCFG, 0), POLICY_MSR_DONE);
+	assert_int_equal(policy_msr_write(&c, MSR_AMD64_SYSCFG, BIT(18)), POLICY_MSR_GP);
+	v = 5;
+	assert_int_equal(rd(&c, MSR_K8_INT_PENDING_MSG, &v), POLICY_MSR_DONE);
+	assert_int_equal(v, 0);
+	assert_int_equal(policy_msr_write(&c, MSR_K8_INT_PENDING_MSG, 0), POLICY_MSR_GP);
 	c.intel = true;
+	assert_int_equal(rd(&c, MSR_AMD64_SYSCFG, &v), POLICY_MSR_GP);
 	assert_int_equal(rd(&c, MSR_IA32_MISC_ENABLE, &v), POLICY_MSR_DONE);
 	assert_true(v & BIT(0));
 	assert_int_equal(rd(&c, MSR_IA32_FEATURE_CONTROL, &v), POLICY_MSR_DONE);

@@ -61,6 +61,30 @@ static void test_reset_requests(void **state)
 	assert_int_equal(v, 0x02);
 }
 
+static void test_acpi_sleep_registers(void **state)
+{
+	u64 v;
+
+	(void)state;
+	v = VPORTS_SLP_EN | (VPORTS_SLP_TYP_S5 << 2); /* Linux's S5: 0x34 */
+	assert_int_equal(io(VPORTS_SLEEP_CONTROL, 1, false, &v), VPORTS_POWEROFF);
+	v = VPORTS_SLP_TYP_S5 << 2; /* the type without SLP_EN */
+	assert_int_equal(io(VPORTS_SLEEP_CONTROL, 1, false, &v), VPORTS_DONE);
+	v = VPORTS_SLP_EN | (3 << 2); /* another sleep state: there is none */
+	assert_int_equal(io(VPORTS_SLEEP_CONTROL, 1, false, &v), VPORTS_DONE);
+	v = 0x80; /* clearing WAK_STS */
+	assert_int_equal(io(VPORTS_SLEEP_STATUS, 1, false, &v), VPORTS_DONE);
+	v = 0xff;
+	assert_int_equal(io(VPORTS_SLEEP_STATUS, 1, true, &v), VPORTS_DONE);
+	assert_int_equal(v, 0);
+	v = 0xff;
+	assert_int_equal(io(VPORTS_SLEEP_CONTROL, 1, true, &v), VPORTS_DONE);
+	assert_int_equal(v, 0);
+	assert_false(vports_floating(VPORTS_SLEEP_CONTROL));
+	assert_false(vports_floating(VPORTS_SLEEP_STATUS));
+	assert_true(vports_floating(VPORTS_SLEEP_STATUS + 1));
+}
+
 static void test_floating_bus(void **state)
 {
 	bool first;
@@ -91,6 +115,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_debug_exit_code_as_qemu),
 		cmocka_unit_test(test_reset_requests),
+		cmocka_unit_test(test_acpi_sleep_registers),
 		cmocka_unit_test(test_floating_bus),
 	};
 
