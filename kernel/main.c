@@ -16,6 +16,7 @@
 #include "kernel/panic.h"
 #include "kernel/part.h"
 #include "kernel/printk.h"
+#include "kernel/pvnet.h"
 #include "kernel/selftest.h"
 #include "kernel/smp.h"
 #include "kernel/string.h"
@@ -116,5 +117,6 @@ void kmain(u32 magic, u32 mbi_pa)
 	part_start();
 	if (hv_config.exit_when_done && part_running_count() == 0)
 		hv_exit(EXIT_OK);
-	smp_idle(); /* CPU 0 stays the hypervisor's: it serves calls from here on */
+	pvnet_run(); /* the pv NICs' fast path, while a pv partition runs */
+	smp_idle();  /* CPU 0 stays the hypervisor's: it serves calls from here on */
 }

@@ -11,6 +11,7 @@
 #include "kernel/mm.h"
 #include "kernel/panic.h"
 #include "kernel/printk.h"
+#include "kernel/pvnet.h"
 #include "kernel/smp.h"
 #include "kernel/string.h"
 #include "kernel/timer.h"
@@ -86,6 +87,7 @@ static void part_ecam_write(void *ctx, u64 gpa, u8 size, u64 val)
 static void part_init_vpci(struct partition *p)
 {
 	vpci_init(&p->vpci, p->name, vpci_ecam_gpa(p->ram_size));
+	p->gpa_free = p->vpci.ecam_gpa + VPCI_ECAM_SIZE;
 	p->mmio[p->mmio_count++] = (struct part_mmio){ p->vpci.ecam_gpa, VPCI_ECAM_SIZE,
 						       part_ecam_read, part_ecam_write, p };
 }
@@ -144,6 +146,7 @@ void part_stop(struct partition *p, const char *fmt, ...)
 	part_print_exits(p);
 	part_kick(p);
 	assign_stop(p);
+	pvnet_stop(p);
 	if (hv_config.exit_when_done && part_running_count() == 0) {
 		pr_info("every partition has stopped; exit_when_done=1 ends the machine\n");
 		hv_exit(EXIT_OK);
@@ -167,6 +170,7 @@ static void part_fill_bootinfo(const struct partition *p, u64 image_end, struct 
 	bi->hypercall_abi = HV_HC_ABI_VERSION;
 	bi->ecam_base = p->vpci.ecam_gpa;
 	assign_boot_info(p, bi);
+	pvnet_boot_info(p, bi);
 	strlcpy(bi->cmdline, p->cfg.args, sizeof(bi->cmdline));
 }
 
@@ -229,6 +233,7 @@ static int part_create_vcpus(struct partition *p, u64 entry, u64 cr3)
 
 static void part_free(struct partition *p)
 {
+	pvnet_release(p);
 	assign_release(p);
 	if (p->gpm.pt.root)
 		gpmap_destroy(&p->gpm);
@@ -252,7 +257,8 @@ static void part_create(const struct part_config *pc, const struct boot_module *
 	p->log_rl = (struct ratelimit)RATELIMIT_INIT(10, 1000);
 	vuart_init(&p->uart, part_ticks_per_sec(), part_uart_emit, p);
 	part_init_vpci(p);
-	if (part_alloc_ram(p) || assign_devices(p) || part_load(p, mod, &entry, &cr3) ||
+	if (part_alloc_ram(p) || assign_devices(p) ||
+	    (p->cfg.net == PLAN_NET_PV && pvnet_attach(p)) || part_load(p, mod, &entry, &cr3) ||
 	    part_create_vcpus(p, entry, cr3)) {
 		part_free(p);
 		return;

@@ -18,6 +18,7 @@
 
 struct iommu_domain;
 struct pci_dev;
+struct pvnet_port;
 
 enum part_state { PART_RUNNING = 0, PART_STOPPED = 1 };
 
@@ -46,7 +47,9 @@ struct partition {
 	struct vpci vpci;           /* its virtual PCI bus (ports 0xcf8/0xcfc, ECAM window) */
 	struct iommu_domain *iommu; /* DMA of its PCI functions: IOVA = GPA, its RAM only */
 	u32 nic;                    /* its VF's place on its virtual bus (vf=) */
-	spinlock_t dev_lock;        /* the virtual devices other than the UART */
+	struct pvnet_port *pv;      /* its paravirtual NIC (net=pv), or NULL */
+	u64 gpa_free;        /* guest-physical space above the ECAM window not handed out yet */
+	spinlock_t dev_lock; /* the virtual devices other than the UART */
 	struct part_mmio mmio[PART_MAX_MMIO];
 	u32 mmio_count;
 	int state;               /* enum part_state, changed atomically */

@@ -12,6 +12,14 @@ void *memcpy(void *dst, const void *src, size_t n)
 	return dst;
 }
 
+void *memcpy_fast(void *dst, const void *src, size_t n)
+{
+	void *d = dst;
+
+	__asm__ __volatile__("rep movsb" : "+D"(d), "+S"(src), "+c"(n) : : "memory");
+	return dst;
+}
+
 void *memmove(void *dst, const void *src, size_t n)
 {
 	u8 *d = dst;
