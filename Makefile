@@ -74,6 +74,7 @@ $(BUILD)/hypervisor.iso: $(BUILD)/hypervisor.elf tools/mkiso tools/grub.cfg gues
 
 include guests/objects.mk
 include tests/tests.mk
+include tests/bench/bench.mk
 
 # NET=user (default) or NET=tap (a Linux peer in a network namespace; see tools/run-qemu)
 run: setup all

@@ -133,8 +133,8 @@ u32 igb_fp_rx_burst(struct igb_fp_frame *f, u32 max)
 
 		if (!(status & IGB_RXD_DD))
 			break;
-		__builtin_prefetch(&fp.dma->rx[(i + 1) & IGB_FP_MASK]);
-		__builtin_prefetch(fp.dma->rxbuf[i]);
+		__builtin_prefetch(
+			fp.dma->rxbuf[(i + 1) & IGB_FP_MASK]); /* the next frame's head */
 		/* With 2 KiB buffers and the pool's 1522-byte limit a frame never spans two. */
 		if (!(status & IGB_RXD_EOP) || len > IGB_FP_BUF || len == 0) {
 			fp.stats.rx_bad++;

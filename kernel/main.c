@@ -114,6 +114,8 @@ void kmain(u32 magic, u32 mbi_pa)
 		pr_info("boot complete, %u partition(s)\n", partition_count);
 	else
 		pr_info("boot complete, nothing to run\n");
+	pr_info("resident: image %llu KiB, allocated %llu KiB (partitions' RAM not counted)\n",
+		mm_image_size() / KiB, (mm_allocated() - part_ram_total()) / KiB);
 	part_start();
 	if (hv_config.exit_when_done && part_running_count() == 0)
 		hv_exit(EXIT_OK);

@@ -92,6 +92,15 @@ static void part_init_vpci(struct partition *p)
 						       part_ecam_read, part_ecam_write, p };
 }
 
+u64 part_ram_total(void)
+{
+	u64 n = 0;
+
+	for (u32 i = 0; i < partition_count; i++)
+		n += partitions[i]->ram_size;
+	return n;
+}
+
 u32 part_running_count(void)
 {
 	u32 n = 0;

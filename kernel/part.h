@@ -114,6 +114,9 @@ struct part_mmio *part_find_mmio(struct partition *p, u64 gpa);
 /* Partitions still running. */
 u32 part_running_count(void);
 
+/* RAM given to partitions, in bytes. */
+u64 part_ram_total(void);
+
 /* Write guest console output (the vUART's path, rate-limited, prefixed "[name] "). */
 void part_console_write(struct partition *p, const char *s, size_t len);
 

@@ -61,12 +61,6 @@ static struct {
 	u64 unclaimed, multicast, runt, bad;
 } pvnet_drops;
 
-static u64 pvnet_mac_key(const u8 *m)
-{
-	return (u64)m[0] | (u64)m[1] << 8 | (u64)m[2] << 16 | (u64)m[3] << 24 | (u64)m[4] << 32 |
-	       (u64)m[5] << 40;
-}
-
 static bool pvnet_running(const struct pvnet_port *pp)
 {
 	return __atomic_load_n(&pp->state, __ATOMIC_ACQUIRE) == PVNET_RUNNING;
@@ -132,11 +126,11 @@ static void pvnet_deliver(const struct igb_fp_frame *f)
 		pvnet_drops.bad += f->len == 0;
 		return;
 	}
-	sa = pvnet_mac_key(d + 6);
-	da = pvnet_mac_key(d);
-	if (da == 0xffffffffffffULL)
-		return pvnet_broadcast(f, sa);
+	sa = pvring_mac_key(d + 6);
+	da = pvring_mac_key(d);
 	if (d[0] & 1) {
+		if (da == 0xffffffffffffULL)
+			return pvnet_broadcast(f, sa);
 		pvnet_drops.multicast++; /* pv NICs join no group */
 		return;
 	}
@@ -331,7 +325,7 @@ int pvnet_attach(struct partition *p)
 		return -ENOMEM;
 	}
 	pp->p = p;
-	pp->mac_key = pvnet_mac_key(m);
+	pp->mac_key = pp->ring.mac_key;
 	pp->spoof_rl = (struct ratelimit)RATELIMIT_INIT(5, 1000);
 	p->pv = pp;
 	pvnet_ports[pvnet_count++] = pp;

@@ -30,6 +30,7 @@ void pvring_init(struct pvring *r, void *window, u8 *ram, u64 ram_size, const u8
 	r->ram = ram;
 	r->ram_size = ram_size;
 	memcpy(r->mac, mac, ETH_ALEN);
+	r->mac_key = pvring_mac_key(mac);
 	memset(window, 0, HV_PVNET_SIZE);
 	r->ctrl->magic = HV_PVNET_MAGIC;
 	r->ctrl->version = HV_PVNET_VERSION;
@@ -79,7 +80,7 @@ static void pvring_complete(struct hv_pvnet_desc *d, u32 len, u32 status)
 /* Check a frame copied into our buffer; 0 or -HV_PVNET_ESPOOF. */
 static int pvring_tx_check(struct pvring *r, const u8 *frame)
 {
-	if (memcmp(frame + ETH_ALEN, r->mac, ETH_ALEN)) {
+	if (pvring_mac_key(frame + ETH_ALEN) != r->mac_key) {
 		r->st.tx_spoofed++;
 		return -HV_PVNET_ESPOOF;
 	}
@@ -175,5 +176,5 @@ void pvring_rx_done(struct pvring *r)
 
 void pvring_publish(struct pvring *r)
 {
-	memcpy(&r->ctrl->stats, &r->st, sizeof(r->st));
+	memcpy_fast(&r->ctrl->stats, &r->st, sizeof(r->st));
 }
