@@ -4,6 +4,7 @@
 #   make          build/hypervisor.elf and build/hypervisor.iso
 #   make run      boot the demo in QEMU, serial console on this terminal
 #   make test     every test (unit, fuzz smoke, QEMU, Bochs); ends with "N passed, N failed"
+#   make test-long  the longer Bochs runs (VMX on other CPU models) make test skips
 #   make debug    QEMU stopped at the first instruction, gdb attached
 #   make bench    the benchmark (see README)
 #   make lint     clang-format check and cppcheck
@@ -32,7 +33,7 @@ include boot/objects.mk kernel/objects.mk drivers/objects.mk pci/objects.mk iomm
 
 HV_OBJS := $(addprefix $(BUILD)/hv/,$(hv-c-y:.c=.o) $(hv-asm-y:.asm=.o))
 
-.PHONY: all setup run test unit debug bench lint format clean iso guests
+.PHONY: all setup run test test-long unit debug bench lint format clean iso guests
 all: $(BUILD)/hypervisor.iso
 
 setup:
@@ -74,6 +75,7 @@ $(BUILD)/hypervisor.iso: $(BUILD)/hypervisor.elf tools/mkiso tools/grub.cfg gues
 
 include guests/objects.mk
 include tests/tests.mk
+include tests/mbkernels/objects.mk
 include tests/bench/bench.mk
 
 # NET=user (default) or NET=tap (a Linux peer in a network namespace; see tools/run-qemu)

@@ -1,50 +1,9 @@
 // SPDX-License-Identifier: MIT
 /* loader.c: ELF64 guest loader and the 64-bit boot environment of a partition. */
 #include "kernel/loader.h"
+#include "kernel/elf.h"
 #include "kernel/io.h"
 #include "kernel/string.h"
-
-/* ELF-64 Object File Format, version 1.5, and the System V x86-64 psABI. */
-#define EI_NIDENT   16
-#define ELFCLASS64  2
-#define ELFDATA2LSB 1
-#define EV_CURRENT  1
-#define ET_EXEC     2
-#define EM_X86_64   62
-#define PT_LOAD     1
-#define PT_DYNAMIC  2
-#define PT_INTERP   3
-#define PF_X        BIT(0)
-
-struct elf64_ehdr {
-	u8 e_ident[EI_NIDENT];
-	u16 e_type;
-	u16 e_machine;
-	u32 e_version;
-	u64 e_entry;
-	u64 e_phoff;
-	u64 e_shoff;
-	u32 e_flags;
-	u16 e_ehsize;
-	u16 e_phentsize;
-	u16 e_phnum;
-	u16 e_shentsize;
-	u16 e_shnum;
-	u16 e_shstrndx;
-} __packed;
-_Static_assert(sizeof(struct elf64_ehdr) == 64, "ELF64 file header");
-
-struct elf64_phdr {
-	u32 p_type;
-	u32 p_flags;
-	u64 p_offset;
-	u64 p_vaddr;
-	u64 p_paddr;
-	u64 p_filesz;
-	u64 p_memsz;
-	u64 p_align;
-} __packed;
-_Static_assert(sizeof(struct elf64_phdr) == 56, "ELF64 program header");
 
 #define CR0_MP BIT(1)
 #define CR0_ET BIT(4)

@@ -7,6 +7,7 @@
 #define PTE_P    BIT(0)
 #define PTE_PS   BIT(7)
 #define PTE_ADDR GENMASK(51, 12)
+#define CR4_PSE  BIT(4)
 #define CR4_LA57 BIT(12)
 #define REX_W    BIT(3)
 #define REX_R    BIT(2)
@@ -163,23 +164,26 @@ int mmio_decode(const u8 *code, size_t len, bool long_mode, struct mmio_insn *ou
 	return 0;
 }
 
-int mmio_gva_to_gpa(const u8 *ram, u64 ram_size, const struct mmio_paging *pg, u64 gva, u64 *gpa)
+/* Read a page-table entry of `size` bytes at guest-physical off; false when outside RAM. */
+static bool mmio_pte(const u8 *ram, u64 ram_size, u64 off, u32 size, u64 *e)
 {
-	u64 table = pg->cr3 & PTE_ADDR;
+	*e = 0;
+	if (!range_ok(off, size, ram_size))
+		return false;
+	memcpy(e, ram + off, size);
+	return true;
+}
 
-	if (!(pg->cr0 & CR0_PG)) {
-		*gpa = gva;
-		return 0;
-	}
-	if (!(pg->efer & EFER_LMA) || !(pg->cr4 & CR4_PAE) || (pg->cr4 & CR4_LA57))
-		return -EFAULT; /* only 4-level long-mode paging is walked */
+/* 4-level long-mode paging (2 MiB and 1 GiB pages included). */
+static int mmio_walk_long(const u8 *ram, u64 ram_size, u64 cr3, u64 gva, u64 *gpa)
+{
+	u64 table = cr3 & PTE_ADDR;
+
 	for (int level = 4; level >= 1; level--) {
-		u64 shift = 12 + 9 * (level - 1), off = table + ((gva >> shift) & 511) * 8, e;
+		u64 shift = 12 + 9 * (level - 1), e;
 
-		if (!range_ok(off, 8, ram_size))
-			return -EFAULT;
-		memcpy(&e, ram + off, 8);
-		if (!(e & PTE_P))
+		if (!mmio_pte(ram, ram_size, table + ((gva >> shift) & 511) * 8, 8, &e) ||
+		    !(e & PTE_P))
 			return -EFAULT;
 		if (level == 1 || (level <= 3 && (e & PTE_PS))) {
 			u64 mask = (1ULL << shift) - 1;
@@ -190,6 +194,63 @@ int mmio_gva_to_gpa(const u8 *ram, u64 ram_size, const struct mmio_paging *pg, u
 		table = e & PTE_ADDR;
 	}
 	return -EFAULT;
+}
+
+/* PAE paging: a 4-entry PDPT at CR3[31:5], then 2 MiB or 4 KiB pages (SDM Vol. 3A 5.4). */
+static int mmio_walk_pae(const u8 *ram, u64 ram_size, u64 cr3, u64 gva, u64 *gpa)
+{
+	u64 e, pd;
+
+	if (!mmio_pte(ram, ram_size, (cr3 & 0xffffffe0) + ((gva >> 30) & 3) * 8, 8, &e) ||
+	    !(e & PTE_P))
+		return -EFAULT;
+	pd = e & PTE_ADDR;
+	if (!mmio_pte(ram, ram_size, pd + ((gva >> 21) & 511) * 8, 8, &e) || !(e & PTE_P))
+		return -EFAULT;
+	if (e & PTE_PS) {
+		*gpa = (e & PTE_ADDR & ~0x1fffffULL) | (gva & 0x1fffff);
+		return 0;
+	}
+	if (!mmio_pte(ram, ram_size, (e & PTE_ADDR) + ((gva >> 12) & 511) * 8, 8, &e) ||
+	    !(e & PTE_P))
+		return -EFAULT;
+	*gpa = (e & PTE_ADDR) | (gva & 0xfff);
+	return 0;
+}
+
+/* 32-bit paging: 4 MiB pages with CR4.PSE (PSE-36 bits 20:13 above 4 GiB), else 4 KiB. */
+static int mmio_walk_32(const u8 *ram, u64 ram_size, u64 cr3, u64 cr4, u64 gva, u64 *gpa)
+{
+	u64 e;
+
+	if (!mmio_pte(ram, ram_size, (cr3 & 0xfffff000) + ((gva >> 22) & 1023) * 4, 4, &e) ||
+	    !(e & PTE_P))
+		return -EFAULT;
+	if ((e & PTE_PS) && (cr4 & CR4_PSE)) {
+		*gpa = (e & 0xffc00000) | ((e >> 13) & 0xff) << 32 | (gva & 0x3fffff);
+		return 0;
+	}
+	if (!mmio_pte(ram, ram_size, (e & 0xfffff000) + ((gva >> 12) & 1023) * 4, 4, &e) ||
+	    !(e & PTE_P))
+		return -EFAULT;
+	*gpa = (e & 0xfffff000) | (gva & 0xfff);
+	return 0;
+}
+
+int mmio_gva_to_gpa(const u8 *ram, u64 ram_size, const struct mmio_paging *pg, u64 gva, u64 *gpa)
+{
+	if (!(pg->efer & EFER_LMA))
+		gva &= 0xffffffff; /* linear addresses are 32 bits outside long mode */
+	if (!(pg->cr0 & CR0_PG)) {
+		*gpa = gva;
+		return 0;
+	}
+	if (pg->efer & EFER_LMA)
+		return (pg->cr4 & CR4_LA57) ? -EFAULT
+					    : mmio_walk_long(ram, ram_size, pg->cr3, gva, gpa);
+	if (pg->cr4 & CR4_PAE)
+		return mmio_walk_pae(ram, ram_size, pg->cr3, gva, gpa);
+	return mmio_walk_32(ram, ram_size, pg->cr3, pg->cr4, gva, gpa);
 }
 
 int mmio_fetch(const u8 *ram, u64 ram_size, const struct mmio_paging *pg, u64 gva, u8 *buf)

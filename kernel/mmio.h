@@ -42,8 +42,9 @@ struct mmio_paging {
 /*
  * Translate a guest-virtual address with the guest's page tables, read from
  * ram[0, ram_size) (guest-physical 0 onwards): identity without paging,
- * 4-level long-mode paging (2 MiB and 1 GiB pages included) otherwise. Any
- * table outside RAM, a not-present entry or another paging mode is -EFAULT.
+ * else 4-level long-mode paging (2 MiB and 1 GiB pages included), PAE paging
+ * or 32-bit paging (4 MiB pages with CR4.PSE). Any table outside RAM, a
+ * not-present entry or 5-level paging is -EFAULT.
  */
 int mmio_gva_to_gpa(const u8 *ram, u64 ram_size, const struct mmio_paging *pg, u64 gva, u64 *gpa);
 

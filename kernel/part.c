@@ -8,6 +8,7 @@
 #include "kernel/format.h"
 #include "kernel/io.h"
 #include "kernel/loader.h"
+#include "kernel/mboot.h"
 #include "kernel/mm.h"
 #include "kernel/panic.h"
 #include "kernel/printk.h"
@@ -22,6 +23,15 @@ u32 partition_count;
 static struct part_config part_configs[PLAN_MAX_PARTS];
 static u32 part_module_count;             /* modules planned by part_plan() */
 static struct hv_boot_info part_bootinfo; /* built here, copied into the guest */
+
+_Static_assert(PLAN_MAX_MODS <= MBOOT_MAX_MODS, "mods= allows more modules than mboot places");
+
+/* How a partition's vCPUs start: the hv protocol (per-vCPU state) or a multiboot entry. */
+struct part_boot {
+	bool mboot;
+	u64 entry, cr3;          /* hv protocol */
+	struct vcpu_state state; /* multiboot: the one vCPU's entry state */
+};
 
 /* Until the timer code calibrates the TSC, rate limits assume 2 GHz. */
 #define PART_TSC_GUESS_HZ 2000000000ULL
@@ -136,22 +146,25 @@ static void part_print_exits(const struct partition *p)
 	part_info(p, "exits: %s\n", n ? line : "none");
 }
 
-void part_stop(struct partition *p, const char *fmt, ...)
+/* Mark p stopped; false when it already was (one line per partition). */
+static bool part_set_stopped(struct partition *p)
 {
 	int running = PART_RUNNING;
-	char why[192];
-	va_list ap;
 
-	if (!__atomic_compare_exchange_n(&p->state, &running, PART_STOPPED, false, __ATOMIC_ACQ_REL,
-					 __ATOMIC_ACQUIRE))
-		return; /* already stopped: one line per partition */
-	va_start(ap, fmt);
-	vsnformat(why, sizeof(why), fmt, ap);
-	va_end(ap);
+	return __atomic_compare_exchange_n(&p->state, &running, PART_STOPPED, false,
+					   __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE);
+}
+
+static void part_flush_console(struct partition *p)
+{
 	spin_lock(&p->uart_lock);
 	vuart_flush(&p->uart, part_now());
 	spin_unlock(&p->uart_lock);
-	printk(LOG_ERR, "%s: stopped: %s\n", p->name, why);
+}
+
+/* After the stop line: counters, the other vCPUs out of the guest, maybe the machine's end. */
+static void part_stopped(struct partition *p)
+{
 	part_print_exits(p);
 	part_kick(p);
 	assign_stop(p);
@@ -160,6 +173,30 @@ void part_stop(struct partition *p, const char *fmt, ...)
 		pr_info("every partition has stopped; exit_when_done=1 ends the machine\n");
 		hv_exit(EXIT_OK);
 	}
+}
+
+void part_stop(struct partition *p, const char *fmt, ...)
+{
+	char why[192];
+	va_list ap;
+
+	if (!part_set_stopped(p))
+		return;
+	va_start(ap, fmt);
+	vsnformat(why, sizeof(why), fmt, ap);
+	va_end(ap);
+	part_flush_console(p);
+	printk(LOG_ERR, "%s: stopped: %s\n", p->name, why);
+	part_stopped(p);
+}
+
+void part_exit(struct partition *p, u64 code)
+{
+	if (!part_set_stopped(p))
+		return;
+	part_flush_console(p);
+	printk(LOG_ERR, "%s: exited with code %llu\n", p->name, code);
+	part_stopped(p);
 }
 
 /* Fill the boot-information page the guest finds at HV_GPA_BOOTINFO. */
@@ -202,28 +239,116 @@ static int part_alloc_ram(struct partition *p)
 	return 0;
 }
 
-static int part_load(struct partition *p, const struct boot_module *mod, u64 *entry, u64 *cr3)
+/* An ELF64 guest of the hv boot protocol (guests/README.md): boot page, page tables, GDT. */
+static int part_load_hv(struct partition *p, const u8 *img, u64 len, struct part_boot *pb)
 {
-	struct loader_image img;
+	struct loader_image li;
 	const char *why = "";
 
-	if (mod->end <= mod->start ||
-	    loader_load_elf(phys_to_virt(mod->start), mod->end - mod->start, p->ram, p->ram_size,
-			    &img, &why)) {
-		part_err(p, "not started: bad guest image: %s\n",
-			 mod->end <= mod->start ? "empty module" : why);
+	if (p->cfg.mods) {
+		part_err(p, "not started: mods= needs a multiboot kernel, not an hv guest\n");
 		return -ENOEXEC;
 	}
-	part_fill_bootinfo(p, img.image_end, &part_bootinfo);
-	if (loader_boot_setup(p->ram, p->ram_size, &part_bootinfo, cr3)) {
+	if (loader_load_elf(img, len, p->ram, p->ram_size, &li, &why)) {
+		part_err(p, "not started: bad guest image: %s\n", why);
+		return -ENOEXEC;
+	}
+	part_fill_bootinfo(p, li.image_end, &part_bootinfo);
+	if (loader_boot_setup(p->ram, p->ram_size, &part_bootinfo, &pb->cr3)) {
 		part_err(p, "not started: cannot build its boot page tables\n");
 		return -ENOMEM;
 	}
-	*entry = img.entry;
+	pb->entry = li.entry;
 	return 0;
 }
 
-static int part_create_vcpus(struct partition *p, u64 entry, u64 cr3)
+/* The module lines after the partition's own are its kernel's multiboot modules (mods=). */
+static void part_mboot_mods(const struct partition *p, const struct boot_info *bi,
+			    struct mboot_module *mods)
+{
+	for (u32 i = 0; i < p->cfg.mods; i++) {
+		const struct boot_module *m = &bi->mods[p->cfg.module + 1 + i];
+
+		mods[i] = (struct mboot_module){ phys_to_virt(m->start),
+						 m->end > m->start ? m->end - m->start : 0,
+						 m->cmdline };
+	}
+}
+
+/* A multiboot kernel: loaded where it asks, its modules and boot information above it. */
+static int part_load_mboot(struct partition *p, const struct boot_info *bi,
+			   const struct mboot_header *h, const u8 *img, u64 len,
+			   struct part_boot *pb)
+{
+	static struct mboot_module mods[PLAN_MAX_MODS];
+	struct mboot_boot b = { p->cfg.args, mods, p->cfg.mods, p->vpci.ecam_gpa, VPCI_ECAM_SIZE };
+	struct mboot_kernel k;
+	struct mboot_placed pl;
+	const char *why = "";
+
+	if (p->vcpu_count != 1) {
+		part_err(p,
+			 "not started: a multiboot kernel runs on one vCPU (cpus=1): a partition "
+			 "has no APIC to start others\n");
+		return -EINVAL;
+	}
+	part_mboot_mods(p, bi, mods);
+	if (mboot_load(img, len, h, p->ram, p->ram_size, &k, &why) ||
+	    mboot_place(p->ram, p->ram_size, &k, &b, &pl, &why)) {
+		part_err(p, "not started: multiboot%s kernel: %s\n",
+			 h->proto == MBOOT_V2 ? "2" : "", why);
+		return -ENOEXEC;
+	}
+	if (h->wants_video)
+		part_info(p, "its kernel asks for a video mode: a partition has no display, so no "
+			     "framebuffer information is given\n");
+	part_info(
+		p, "multiboot%s kernel at 0x%llx-0x%llx, %u module(s), boot information at 0x%x\n",
+		h->proto == MBOOT_V2 ? "2" : "", k.load_base, k.load_end - 1, p->cfg.mods, pl.info);
+	mboot_vcpu_state(&k, &pl, &pb->state);
+	pb->mboot = true;
+	pb->entry = k.entry;
+	return 0;
+}
+
+static const enum mboot_proto part_boot_want[] = {
+	[PLAN_BOOT_AUTO] = MBOOT_NONE,
+	[PLAN_BOOT_HV] = MBOOT_NONE,
+	[PLAN_BOOT_MB1] = MBOOT_V1,
+	[PLAN_BOOT_MB2] = MBOOT_V2,
+};
+
+/* Load the partition's module as boot= says: a multiboot kernel or an hv guest. */
+static int part_load(struct partition *p, const struct boot_info *bi, struct part_boot *pb)
+{
+	const struct boot_module *mod = &bi->mods[p->cfg.module];
+	const u8 *img = phys_to_virt(mod->start);
+	u64 len = mod->end > mod->start ? mod->end - mod->start : 0;
+	struct mboot_header h;
+	const char *why = "";
+	int r = MBOOT_NONE;
+
+	if (!len) {
+		part_err(p, "not started: bad guest image: empty module\n");
+		return -ENOEXEC;
+	}
+	if (p->cfg.boot != PLAN_BOOT_HV)
+		r = mboot_find(img, len, part_boot_want[p->cfg.boot], &h, &why);
+	if (r < 0) {
+		part_err(p, "not started: multiboot kernel refused: %s\n", why);
+		return -ENOEXEC;
+	}
+	if (r == MBOOT_NONE && p->cfg.boot >= PLAN_BOOT_MB1) {
+		part_err(p, "not started: boot=%s but its module has no such header\n",
+			 p->cfg.boot == PLAN_BOOT_MB2 ? "multiboot2" : "multiboot");
+		return -ENOEXEC;
+	}
+	if (r != MBOOT_NONE)
+		return part_load_mboot(p, bi, &h, img, len, pb);
+	return part_load_hv(p, img, len, pb);
+}
+
+static int part_create_vcpus(struct partition *p, const struct part_boot *pb)
 {
 	struct vcpu_state s;
 	u32 i = 0;
@@ -231,7 +356,10 @@ static int part_create_vcpus(struct partition *p, u64 entry, u64 cr3)
 	for (u32 cpu = 0; cpu < 64; cpu++) {
 		if (!(p->cfg.cpu_mask & BIT(cpu)))
 			continue;
-		loader_vcpu_state(i, entry, cr3, &s);
+		if (pb->mboot)
+			s = pb->state;
+		else
+			loader_vcpu_state(i, pb->entry, pb->cr3, &s);
 		p->vcpus[i] = vcpu_create(p, i, cpu, &s);
 		if (!p->vcpus[i])
 			return -ENOMEM;
@@ -250,11 +378,11 @@ static void part_free(struct partition *p)
 		phys_free(p->ram_hpa, p->ram_size);
 }
 
-static void part_create(const struct part_config *pc, const struct boot_module *mod)
+static void part_create(const struct part_config *pc, const struct boot_info *bi)
 {
 	struct partition *p = kzalloc(sizeof(*p));
+	static struct part_boot pb; /* a vcpu_state is large; partitions are built one by one */
 	char cpulist[64];
-	u64 entry, cr3;
 
 	if (!p)
 		return;
@@ -265,16 +393,19 @@ static void part_create(const struct part_config *pc, const struct boot_module *
 	p->vcpu_count = plan_cpu_count(pc->cpu_mask);
 	p->log_rl = (struct ratelimit)RATELIMIT_INIT(10, 1000);
 	vuart_init(&p->uart, part_ticks_per_sec(), part_uart_emit, p);
+	if (pc->console_rate)
+		p->uart.lines_per_window = pc->console_rate;
 	part_init_vpci(p);
+	memset(&pb, 0, sizeof(pb));
 	if (part_alloc_ram(p) || assign_devices(p) ||
-	    (p->cfg.net == PLAN_NET_PV && pvnet_attach(p)) || part_load(p, mod, &entry, &cr3) ||
-	    part_create_vcpus(p, entry, cr3)) {
+	    (p->cfg.net == PLAN_NET_PV && pvnet_attach(p)) || part_load(p, bi, &pb) ||
+	    part_create_vcpus(p, &pb)) {
 		part_free(p);
 		return;
 	}
 	plan_format_cpus(pc->cpu_mask, cpulist, sizeof(cpulist));
 	part_info(p, "%llu MiB RAM at host-physical 0x%llx-0x%llx, CPU %s, entry 0x%llx\n",
-		  p->ram_size / MiB, p->ram_hpa, p->ram_hpa + p->ram_size - 1, cpulist, entry);
+		  p->ram_size / MiB, p->ram_hpa, p->ram_hpa + p->ram_size - 1, cpulist, pb.entry);
 	partitions[partition_count++] = p;
 }
 
@@ -291,22 +422,52 @@ static void part_machine(struct plan_machine *m)
 	m->boot_cpu_fallback = m->cpu_count == 1;
 }
 
+/*
+ * With mods=N the next N module lines are that partition's multiboot modules,
+ * not partitions: returns how many it takes (all that are left when too few).
+ */
+static u32 part_claim_mods(struct part_config *pc, u32 index, u32 mod_count)
+{
+	u32 left = mod_count - index - 1;
+
+	if (pc->ok && pc->mods > left) {
+		printk(LOG_ERR,
+		       "%s: error: not started: mods=%u but only %u module line(s) follow\n",
+		       pc->name, pc->mods, left);
+		pc->ok = false;
+	}
+	return MIN(pc->mods, left);
+}
+
+/* One configuration per partition: module lines claimed by mods= are not partitions. */
+static u32 part_parse_all(const struct boot_info *bi)
+{
+	u32 n = 0;
+
+	for (u32 i = 0; i < bi->mod_count; i++) {
+		if (n == PLAN_MAX_PARTS) {
+			pr_err("more than %u partitions: modules from %u on are ignored\n",
+			       PLAN_MAX_PARTS, i + 1);
+			break;
+		}
+		plan_parse(bi->mods[i].cmdline, i, &part_configs[n]);
+		i += part_claim_mods(&part_configs[n], i, bi->mod_count);
+		n++;
+	}
+	return n;
+}
+
 void part_plan(const struct boot_info *bi)
 {
-	u32 n = bi->mod_count;
 	struct plan_machine m;
+	u32 n;
 
-	if (n == 0)
+	if (bi->mod_count == 0)
 		return;
-	if (n > PLAN_MAX_PARTS) {
-		n = PLAN_MAX_PARTS;
-		pr_err("%u modules: only the first %u become partitions\n", bi->mod_count, n);
-	}
 	part_machine(&m);
 	if (m.boot_cpu_fallback)
 		pr_warn("only the boot CPU is online: it runs one vCPU itself (single-CPU fallback)\n");
-	for (u32 i = 0; i < n; i++)
-		plan_parse(bi->mods[i].cmdline, i, &part_configs[i]);
+	n = part_parse_all(bi);
 	plan_assign(part_configs, n, &m);
 	part_module_count = n;
 }
@@ -329,7 +490,7 @@ void part_init(const struct boot_info *bi)
 	}
 	for (u32 i = 0; i < n; i++)
 		if (part_configs[i].ok)
-			part_create(&part_configs[i], &bi->mods[i]);
+			part_create(&part_configs[i], bi);
 }
 
 /* A partition CPU's job (smp_run): run its vCPU until the partition stops, then idle. */

@@ -14,6 +14,7 @@
 #include "kernel/spinlock.h"
 #include "kernel/vcpu.h"
 #include "kernel/vpci.h"
+#include "kernel/vports.h"
 #include "kernel/vuart.h"
 
 struct iommu_domain;
@@ -48,8 +49,9 @@ struct partition {
 	struct iommu_domain *iommu; /* DMA of its PCI functions: IOVA = GPA, its RAM only */
 	u32 nic;                    /* its VF's place on its virtual bus (vf=) */
 	struct pvnet_port *pv;      /* its paravirtual NIC (net=pv), or NULL */
-	u64 gpa_free;        /* guest-physical space above the ECAM window not handed out yet */
-	spinlock_t dev_lock; /* the virtual devices other than the UART */
+	u64 gpa_free;               /* guest-physical space above the ECAM window not handed out yet */
+	spinlock_t dev_lock;        /* the virtual devices other than the UART */
+	struct vports ports;        /* debug exit, reset requests, the floating bus */
 	struct part_mmio mmio[PART_MAX_MMIO];
 	u32 mmio_count;
 	int state;               /* enum part_state, changed atomically */
@@ -93,6 +95,12 @@ void part_start(void);
  * its vCPUs leave the guest and idle. Safe from any CPU, any number of times.
  */
 void part_stop(struct partition *p, const char *fmt, ...) __printf(2, 3);
+
+/*
+ * The guest ended itself through the debug-exit port: like part_stop, but
+ * the line is "<name>: exited with code <code>" (QEMU's (value << 1) | 1).
+ */
+void part_exit(struct partition *p, u64 code);
 
 static inline bool part_running(const struct partition *p)
 {

@@ -172,6 +172,47 @@ static int plan_opt_pci(const char *val, void *dst, const char **why)
 	return pc->pci_count ? 0 : -EINVAL;
 }
 
+/* boot=auto|hv|multiboot|multiboot2 */
+static int plan_opt_boot(const char *val, void *dst, const char **why)
+{
+	static const char *const names[] = { "auto", "hv", "multiboot", "multiboot2" };
+
+	for (u32 i = 0; i < ARRAY_SIZE(names); i++) {
+		if (!strcmp(val, names[i])) {
+			*(u32 *)dst = i; /* enum plan_boot, in this order */
+			return 0;
+		}
+	}
+	*why = "expected auto, hv, multiboot or multiboot2";
+	return -EINVAL;
+}
+
+/* mods=N: how many of the following module lines this partition's kernel gets. */
+static int plan_opt_mods(const char *val, void *dst, const char **why)
+{
+	u64 n;
+
+	if (parse_u64(val, &n) || n > PLAN_MAX_MODS) {
+		*why = "expected a number of module lines, 0 to 8";
+		return -EINVAL;
+	}
+	*(u32 *)dst = (u32)n;
+	return 0;
+}
+
+/* console_rate=N: lines of the partition's console shown per second before dropping. */
+static int plan_opt_console_rate(const char *val, void *dst, const char **why)
+{
+	u64 n;
+
+	if (parse_u64(val, &n) || n == 0 || n > PLAN_MAX_CONSOLE_RATE) {
+		*why = "expected lines per second, 1 to 100000";
+		return -EINVAL;
+	}
+	*(u32 *)dst = (u32)n;
+	return 0;
+}
+
 /* vf=N (VF index of the first igb PF) or vf=[SSSS:]BB:DD.F (a VF by address). */
 static int plan_opt_vf(const char *val, void *dst, const char **why)
 {
@@ -378,6 +419,10 @@ int plan_parse(const char *cmdline, u32 index, struct part_config *pc)
 		{ "net", plan_opt_net, &pc->net, "its NIC: vf or pv (paravirtual)" },
 		{ "mac", plan_opt_mac, pc, "its VF's MAC address" },
 		{ "ip", plan_opt_ip, pc, "its IPv4 address" },
+		{ "boot", plan_opt_boot, &pc->boot, "boot protocol of its module" },
+		{ "mods", plan_opt_mods, &pc->mods, "module lines for its multiboot kernel" },
+		{ "console_rate", plan_opt_console_rate, &pc->console_rate,
+		  "console lines per second" },
 	};
 	char tag[24], words[HV_CMDLINE_MAX];
 

@@ -18,7 +18,17 @@
 /* The loader's page-table area maps at most this much RAM. */
 #define PLAN_MEM_MAX (((HV_GPA_PT_END - HV_GPA_PT_START) / PAGE_SIZE - 2) * GiB)
 
-#define PLAN_MAX_PCI 8 /* PCI functions per partition (its virtual bus holds 8) */
+#define PLAN_MAX_PCI          8 /* PCI functions per partition (its virtual bus holds 8) */
+#define PLAN_MAX_MODS         8 /* multiboot modules per partition (mods=) */
+#define PLAN_MAX_CONSOLE_RATE 100000
+
+/* How the partition's module is booted (boot=). */
+enum plan_boot {
+	PLAN_BOOT_AUTO = 0, /* a multiboot2 header, else a multiboot one, else the hv protocol */
+	PLAN_BOOT_HV,       /* the ELF64 hv boot protocol (guests/README.md) */
+	PLAN_BOOT_MB1,      /* a multiboot (v1) kernel */
+	PLAN_BOOT_MB2,      /* a multiboot2 kernel */
+};
 
 /* A PCI function by segment, bus, device and function. */
 struct plan_bdf {
@@ -71,8 +81,11 @@ struct part_config {
 	u8 ip[4];             /* ip=, or the default plan's when it has a NIC */
 	u8 ip_prefix;         /* 0: no address */
 	bool has_mac, has_ip; /* given on the line (not defaults) */
-	u64 cpu_mask;         /* host CPUs assigned by plan_assign() */
-	bool ok;              /* false: rejected (a line said why); never started */
+	u32 boot;             /* enum plan_boot */
+	u32 mods;         /* mods=N: the next N module lines are its kernel's multiboot modules */
+	u32 console_rate; /* console_rate=: console lines shown per second; 0 = the default */
+	u64 cpu_mask;     /* host CPUs assigned by plan_assign() */
+	bool ok;          /* false: rejected (a line said why); never started */
 };
 
 /* The machine as the plan sees it. */

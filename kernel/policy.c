@@ -44,6 +44,7 @@
 #define CPUIDX1_ECX_TOPOEXT    BIT(22)
 #define CPUIDX1_ECX_PERFCTR    (BIT(23) | BIT(24) | BIT(26) | BIT(27) | BIT(28))
 #define CPUIDX1_ECX_MONITORX   BIT(29)
+#define CPUIDX1_EDX_SYSCALL    BIT(11)
 #define CPUIDX7_EDX_INVTSC     BIT(8)
 
 #define CR4_OSXSAVE BIT(18)
@@ -162,6 +163,9 @@ static void cpuid_ext(const struct policy_cpu *c, u32 leaf, struct cpuid_regs *r
 			    CPUIDX1_ECX_IBS | CPUIDX1_ECX_SKINIT | CPUIDX1_ECX_WDT |
 			    CPUIDX1_ECX_TOPOEXT | CPUIDX1_ECX_PERFCTR | CPUIDX1_ECX_MONITORX);
 		r->edx &= ~(CPUID1_EDX_MCE | CPUID1_EDX_APIC | CPUID1_EDX_MCA); /* AMD mirrors */
+		/* Intel CPUs show SYSCALL only to 64-bit code; the host's answer came from it. */
+		if (c->intel && !c->long64)
+			r->edx &= ~CPUIDX1_EDX_SYSCALL;
 		break;
 	case 0x80000007:
 		r->eax = r->ebx = r->ecx = 0;
@@ -237,6 +241,58 @@ static bool efer_ok(const struct policy_cpu *c, u64 v)
 	return true;
 }
 
+/* The fixed-range MTRRs in slot order (SDM Vol. 3A 12.11.2.2). */
+static const u32 mtrr_fixed[11] = { MSR_IA32_MTRR_FIX64K,     MSR_IA32_MTRR_FIX16K,
+				    MSR_IA32_MTRR_FIX16K + 1, MSR_IA32_MTRR_FIX4K,
+				    MSR_IA32_MTRR_FIX4K + 1,  MSR_IA32_MTRR_FIX4K + 2,
+				    MSR_IA32_MTRR_FIX4K + 3,  MSR_IA32_MTRR_FIX4K + 4,
+				    MSR_IA32_MTRR_FIX4K + 5,  MSR_IA32_MTRR_FIX4K + 6,
+				    MSR_IA32_MTRR_FIX4K + 7 };
+
+#define MTRR_SLOT_VAR   1
+#define MTRR_SLOT_FIXED (1 + 2 * POLICY_MTRR_VAR_MAX)
+
+int policy_mtrr_slot(const struct policy_cpu *c, u32 msr)
+{
+	u32 vcnt = MIN((u32)(c->mtrrcap & MTRRCAP_VCNT), POLICY_MTRR_VAR_MAX);
+
+	if (!c->mtrrcap)
+		return -1;
+	if (msr == MSR_IA32_MTRR_DEF_TYPE)
+		return 0;
+	if (msr - MSR_IA32_MTRR_PHYSBASE0 < 2 * vcnt)
+		return (int)(MTRR_SLOT_VAR + msr - MSR_IA32_MTRR_PHYSBASE0);
+	for (u32 i = 0; i < ARRAY_SIZE(mtrr_fixed) && (c->mtrrcap & MTRRCAP_FIX); i++)
+		if (msr == mtrr_fixed[i])
+			return (int)(MTRR_SLOT_FIXED + i);
+	return -1;
+}
+
+u64 policy_mtrr_reset(const struct policy_cpu *c, int slot)
+{
+	if (slot == 0)
+		return (c->mtrrcap & MTRRCAP_FIX) ? 0xc06 : 0x806; /* E (+ FE), default WB */
+	return slot >= MTRR_SLOT_FIXED ? 0x0606060606060606ULL : 0;
+}
+
+/* A write to an emulated MTRR: reserved bits and invalid memory types give #GP. */
+static bool mtrr_write_ok(const struct policy_cpu *c, int slot, u64 v)
+{
+	u64 above = ~0ULL << MIN(c->phys_bits ? c->phys_bits : 36, 52U);
+
+	if (slot == 0)
+		return !(v & ~MTRR_DEF_TYPE_BITS) && mem_type_ok(v & 0xff, false);
+	if (slot >= MTRR_SLOT_FIXED) {
+		for (int i = 0; i < 8; i++)
+			if (!mem_type_ok((v >> (8 * i)) & 0xff, false))
+				return false;
+		return true;
+	}
+	if ((slot - MTRR_SLOT_VAR) % 2 == 0) /* PHYSBASE: type, 11:8 reserved */
+		return !(v & (above | GENMASK(11, 8))) && mem_type_ok(v & 0xff, false);
+	return !(v & (above | GENMASK(10, 0))); /* PHYSMASK: bit 11 valid */
+}
+
 bool policy_msr_passthrough(u32 msr, bool write)
 {
 	switch (msr) {
@@ -265,13 +321,14 @@ enum policy_msr policy_msr_read(const struct policy_cpu *c, u32 msr, u64 *value)
 	switch (msr) {
 	case MSR_EFER:
 	case MSR_IA32_PAT:
-	case MSR_IA32_MTRR_DEF_TYPE:
 	case MSR_IA32_TSC:
 		return POLICY_MSR_EMULATE;
+	case MSR_IA32_MTRRCAP:
+		*value = c->mtrrcap; /* the variable and fixed MTRRs it counts exist, emulated */
+		return POLICY_MSR_DONE;
 	case MSR_IA32_APIC_BASE:
 		*value = 0xfee00000ULL | (c->vcpu == 0 ? APIC_BASE_BSP : 0); /* disabled: no APIC */
 		return POLICY_MSR_DONE;
-	case MSR_IA32_MTRRCAP: /* no variable or fixed MTRRs, so their MSRs #GP */
 	case MSR_IA32_BIOS_SIGN_ID:
 	case MSR_IA32_DEBUGCTL:
 		return POLICY_MSR_DONE;
@@ -284,6 +341,8 @@ enum policy_msr policy_msr_read(const struct policy_cpu *c, u32 msr, u64 *value)
 		*value = MISC_ENABLE_VALUE;
 		return c->intel ? POLICY_MSR_DONE : POLICY_MSR_GP;
 	default:
+		if (policy_mtrr_slot(c, msr) >= 0)
+			return POLICY_MSR_EMULATE;
 		return policy_msr_passthrough(msr, false) ? POLICY_MSR_EMULATE : POLICY_MSR_GP;
 	}
 }
@@ -295,10 +354,6 @@ enum policy_msr policy_msr_write(const struct policy_cpu *c, u32 msr, u64 value)
 		return efer_ok(c, value) ? POLICY_MSR_EMULATE : POLICY_MSR_GP;
 	case MSR_IA32_PAT:
 		return pat_ok(value) ? POLICY_MSR_EMULATE : POLICY_MSR_GP;
-	case MSR_IA32_MTRR_DEF_TYPE:
-		return !(value & ~MTRR_DEF_TYPE_BITS) && mem_type_ok(value & 0xff, false)
-			       ? POLICY_MSR_EMULATE
-			       : POLICY_MSR_GP;
 	case MSR_IA32_TSC:
 		return POLICY_MSR_EMULATE;
 	case MSR_IA32_BIOS_SIGN_ID: /* written as 0 before reading the microcode revision */
@@ -308,7 +363,11 @@ enum policy_msr policy_msr_write(const struct policy_cpu *c, u32 msr, u64 value)
 	case MSR_IA32_MISC_ENABLE:
 		return c->intel ? POLICY_MSR_DONE : POLICY_MSR_GP;
 	default:
-		/* APIC base, MTRRs, microcode, SVM/VMX state, PMU, MCA, ...: the host's. */
+		if (policy_mtrr_slot(c, msr) >= 0) /* kept per vCPU, never applied: NPT decides */
+			return mtrr_write_ok(c, policy_mtrr_slot(c, msr), value)
+				       ? POLICY_MSR_EMULATE
+				       : POLICY_MSR_GP;
+		/* APIC base, MTRRCAP, microcode, SVM/VMX state, PMU, MCA, ...: the host's. */
 		return policy_msr_passthrough(msr, true) ? POLICY_MSR_EMULATE : POLICY_MSR_GP;
 	}
 }

@@ -26,6 +26,13 @@
 #define MSR_IA32_DEBUGCTL        0x000001d9
 #define MSR_IA32_MTRR_FIRST      0x00000200 /* variable and fixed MTRRs ... */
 #define MSR_IA32_MTRR_LAST       0x000002ff /* ... up to and including MTRR_DEF_TYPE */
+#define MSR_IA32_MTRR_PHYSBASE0  0x00000200 /* PHYSBASEn = 200h + 2n, PHYSMASKn = 201h + 2n */
+#define MSR_IA32_MTRR_FIX64K     0x00000250
+#define MSR_IA32_MTRR_FIX16K     0x00000258 /* and 259h */
+#define MSR_IA32_MTRR_FIX4K      0x00000268 /* ... 26Fh */
+#define MTRRCAP_VCNT             GENMASK(7, 0)
+#define MTRRCAP_FIX              BIT(8)
+#define MTRRCAP_WC               BIT(10)
 #define MSR_IA32_PAT             0x00000277
 #define MSR_IA32_MTRR_DEF_TYPE   0x000002ff
 #define MSR_STAR                 0xc0000081
@@ -44,7 +51,14 @@ struct policy_cpu {
 	u32 max_leaf;       /* host CPUID.0.EAX */
 	u32 max_ext_leaf;   /* host CPUID.80000000h.EAX */
 	u64 cr0, cr4, efer; /* the guest's current values */
+	bool long64;        /* the guest runs 64-bit code (EFER.LMA and CS.L) */
+	u64 mtrrcap;        /* what MTRRCAP shows: the host's VCNT (at most 16), FIX, WC */
+	u32 phys_bits;      /* MAXPHYADDR: MTRR bits above it are reserved */
 };
+
+/* Emulated MTRRs, one slot each: MTRR_DEF_TYPE, PHYSBASE0/PHYSMASK0 ... 15, 11 fixed ranges. */
+#define POLICY_MTRR_VAR_MAX 16
+#define POLICY_MTRR_SLOTS   (1 + 2 * POLICY_MTRR_VAR_MAX + 11)
 
 struct cpuid_regs {
 	u32 eax, ebx, ecx, edx;
@@ -69,6 +83,12 @@ enum policy_msr policy_msr_read(const struct policy_cpu *c, u32 msr, u64 *value)
 
 /* Decide a guest WRMSR of `value` (reserved bits and host-touching MSRs give #GP). */
 enum policy_msr policy_msr_write(const struct policy_cpu *c, u32 msr, u64 value);
+
+/* The slot of an MTRR the partition has (per c->mtrrcap), or -1. */
+int policy_mtrr_slot(const struct policy_cpu *c, u32 msr);
+
+/* An MTRR's value when the vCPU starts: enabled, write-back everywhere (SDM Vol. 3A 12.11). */
+u64 policy_mtrr_reset(const struct policy_cpu *c, int slot);
 
 /* True when the access needs no intercept: guest-only state the backend swaps or the host never uses. */
 bool policy_msr_passthrough(u32 msr, bool write);

@@ -151,6 +151,9 @@ _Static_assert(sizeof(struct vmcb) == PAGE_SIZE, "VMCB is one page");
 #define IOIO_STR        BIT(2)
 #define IOIO_REP        BIT(3)
 #define IOIO_SZ_SHIFT   4 /* one-hot 8/16/32-bit in bits 6:4 */
+#define IOIO_A16        BIT(7)
+#define IOIO_A32        BIT(8)
+#define IOIO_A64        BIT(9)
 #define IOIO_PORT_SHIFT 16
 /* #NPF EXITINFO1: a page-fault error code (APM 15.25.6). */
 #define NPF_P  BIT(0)
@@ -371,6 +374,7 @@ static void svm_decode_io(const struct vmcb *vm, struct vcpu_exit *e)
 	e->io.in = info & IOIO_IN;
 	e->io.string = info & IOIO_STR;
 	e->io.rep = info & IOIO_REP;
+	e->io.addr_size = (info & IOIO_A64) ? 8 : (info & IOIO_A32) ? 4 : (info & IOIO_A16) ? 2 : 0;
 	/* EXITINFO2 holds the next RIP for IOIO, with or without NRIP save (APM 15.10.2). */
 	e->insn_len = (u8)(vm->ctl.exitinfo2 - vm->save.rip);
 }

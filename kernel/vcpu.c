@@ -12,9 +12,12 @@
 #include "kernel/printk.h"
 #include "kernel/string.h"
 
-#define EXC_UD              6
-#define EXC_GP              13
-#define MTRR_DEF_TYPE_RESET 0x806 /* MTRRs enabled, default type write-back */
+#define EXC_UD          6
+#define EXC_GP          13
+#define RFLAGS_DF       BIT(10)
+#define CPUID1_EDX_MTRR BIT(12)
+
+_Static_assert(VCPU_MTRR_SLOTS == POLICY_MTRR_SLOTS, "one slot per emulated MTRR");
 
 const struct vcpu_ops *vcpu_ops;
 
@@ -58,6 +61,38 @@ int vcpu_select_backend(void)
 	return -ENODEV;
 }
 
+/* The host's MTRR capabilities (VCNT at most 16, FIX, WC) and MAXPHYADDR, read once. */
+static void vcpu_host_mtrr(u64 *cap, u32 *phys_bits)
+{
+	static u64 host_cap = ~0ULL;
+	static u32 host_bits;
+	u32 a, b, c, d;
+
+	if (host_cap == ~0ULL) {
+		cpuid(1, 0, &a, &b, &c, &d);
+		host_cap = (d & CPUID1_EDX_MTRR) ? rdmsr(MSR_IA32_MTRRCAP) : 0;
+		host_cap &= MTRRCAP_VCNT | MTRRCAP_FIX | MTRRCAP_WC;
+		if ((host_cap & MTRRCAP_VCNT) > POLICY_MTRR_VAR_MAX)
+			host_cap = (host_cap & ~MTRRCAP_VCNT) | POLICY_MTRR_VAR_MAX;
+		host_bits = 36;
+		if (cpu_features.max_ext_leaf >= 0x80000008) {
+			cpuid(0x80000008, 0, &a, &b, &c, &d);
+			host_bits = a & 0xff;
+		}
+	}
+	*cap = host_cap;
+	*phys_bits = host_bits;
+}
+
+static void vcpu_mtrr_reset(struct vcpu *v)
+{
+	struct policy_cpu c = { 0 };
+
+	vcpu_host_mtrr(&c.mtrrcap, &c.phys_bits);
+	for (int i = 0; i < VCPU_MTRR_SLOTS; i++)
+		v->mtrr[i] = policy_mtrr_reset(&c, i);
+}
+
 struct vcpu *vcpu_create(struct partition *p, u32 index, u32 cpu, const struct vcpu_state *s)
 {
 	struct vcpu *v = kzalloc(sizeof(*v));
@@ -69,7 +104,7 @@ struct vcpu *vcpu_create(struct partition *p, u32 index, u32 cpu, const struct v
 	v->index = index;
 	v->cpu = cpu;
 	v->regs = s->regs;
-	v->mtrr_def_type = MTRR_DEF_TYPE_RESET;
+	vcpu_mtrr_reset(v);
 	/* The tag (ASID/VPID) is per partition: its vCPUs share one address space. */
 	r = vcpu_ops->create(v, gpmap_root(&p->gpm), p->id + 1, s);
 	if (r) {
@@ -84,6 +119,9 @@ void vcpu_inject_exception(struct vcpu *v, u8 vector, bool has_error, u32 error)
 {
 	struct vcpu_event ev = { VCPU_EVENT_EXCEPTION, vector, has_error, error };
 
+	/* Real mode pushes no error code (SDM Vol. 3A 21.1.4); VMX refuses to inject one. */
+	if (!(vcpu_ops->get(v, VCPU_REG_CR0) & CR0_PE))
+		ev.has_error = false;
 	vcpu_ops->inject(v, &ev);
 }
 
@@ -112,6 +150,8 @@ static void vcpu_policy_ctx(struct vcpu *v, struct policy_cpu *c)
 	c->cr0 = vcpu_ops->get(v, VCPU_REG_CR0);
 	c->cr4 = vcpu_ops->get(v, VCPU_REG_CR4);
 	c->efer = vcpu_ops->get(v, VCPU_REG_EFER);
+	c->long64 = (c->efer & EFER_LMA) && (vcpu_ops->get(v, VCPU_REG_CS_ATTR) & SEG_ATTR_L);
+	vcpu_host_mtrr(&c->mtrrcap, &c->phys_bits);
 }
 
 static void vcpu_cpuid(struct vcpu *v, const struct vcpu_exit *e)
@@ -131,17 +171,20 @@ static void vcpu_cpuid(struct vcpu *v, const struct vcpu_exit *e)
 }
 
 /* The per-vCPU values behind POLICY_MSR_EMULATE reads. */
-static enum policy_msr vcpu_msr_get(struct vcpu *v, u32 msr, u64 *val)
+static enum policy_msr vcpu_msr_get(struct vcpu *v, const struct policy_cpu *c, u32 msr, u64 *val)
 {
+	int slot = policy_mtrr_slot(c, msr);
+
+	if (slot >= 0) {
+		*val = v->mtrr[slot];
+		return POLICY_MSR_DONE;
+	}
 	switch (msr) {
 	case MSR_EFER:
 		*val = vcpu_ops->get(v, VCPU_REG_EFER);
 		break;
 	case MSR_IA32_PAT:
 		*val = vcpu_ops->get(v, VCPU_REG_PAT);
-		break;
-	case MSR_IA32_MTRR_DEF_TYPE:
-		*val = v->mtrr_def_type;
 		break;
 	case MSR_IA32_TSC:
 		*val = rdtsc() + vcpu_ops->get(v, VCPU_REG_TSC_OFFSET);
@@ -152,19 +195,21 @@ static enum policy_msr vcpu_msr_get(struct vcpu *v, u32 msr, u64 *val)
 	return POLICY_MSR_DONE;
 }
 
-static enum policy_msr vcpu_msr_set(struct vcpu *v, u32 msr, u64 val)
+static enum policy_msr vcpu_msr_set(struct vcpu *v, const struct policy_cpu *c, u32 msr, u64 val)
 {
 	u64 lma = vcpu_ops->get(v, VCPU_REG_EFER) & EFER_LMA;
+	int slot = policy_mtrr_slot(c, msr);
 
+	if (slot >= 0) {
+		v->mtrr[slot] = val; /* kept, not applied: nested paging sets the memory types */
+		return POLICY_MSR_DONE;
+	}
 	switch (msr) {
 	case MSR_EFER:
 		vcpu_ops->set(v, VCPU_REG_EFER, (val & ~EFER_LMA) | lma);
 		break;
 	case MSR_IA32_PAT:
 		vcpu_ops->set(v, VCPU_REG_PAT, val);
-		break;
-	case MSR_IA32_MTRR_DEF_TYPE:
-		v->mtrr_def_type = val;
 		break;
 	case MSR_IA32_TSC:
 		vcpu_ops->set(v, VCPU_REG_TSC_OFFSET, val - rdtsc());
@@ -184,7 +229,7 @@ static void vcpu_rdmsr(struct vcpu *v, const struct vcpu_exit *e)
 	vcpu_policy_ctx(v, &c);
 	d = policy_msr_read(&c, e->msr.index, &val);
 	if (d == POLICY_MSR_EMULATE)
-		d = vcpu_msr_get(v, e->msr.index, &val);
+		d = vcpu_msr_get(v, &c, e->msr.index, &val);
 	if (d == POLICY_MSR_GP) {
 		vcpu_note(v, "RDMSR refused (#GP), MSR", e->msr.index);
 		vcpu_inject_exception(v, EXC_GP, true, 0);
@@ -203,7 +248,7 @@ static void vcpu_wrmsr(struct vcpu *v, const struct vcpu_exit *e)
 	vcpu_policy_ctx(v, &c);
 	d = policy_msr_write(&c, e->msr.index, e->msr.value);
 	if (d == POLICY_MSR_EMULATE)
-		d = vcpu_msr_set(v, e->msr.index, e->msr.value);
+		d = vcpu_msr_set(v, &c, e->msr.index, e->msr.value);
 	if (d == POLICY_MSR_GP) {
 		vcpu_note(v, "WRMSR refused (#GP), MSR", e->msr.index);
 		vcpu_inject_exception(v, EXC_GP, true, 0);
@@ -247,24 +292,141 @@ static bool vcpu_io_uart_claims(u32 port, u8 size)
 	       vuart_claims((u16)(port + size - 1));
 }
 
-/* Port I/O: the vUART and the virtual PCI ports exist; anything else stops the partition. */
+/* The first floating-bus access to a port: one line per port, rate-limited per partition. */
+static void vcpu_note_port(struct vcpu *v, const struct vcpu_exit *e)
+{
+	u32 n = ratelimit_check(&v->part->log_rl);
+
+	if (n)
+		printk(LOG_INFO,
+		       "%s: vCPU %u: I/O %s port 0x%x (%u byte%s) goes nowhere: %s (not reported "
+		       "again for this port)%s\n",
+		       v->part->name, v->index, e->io.in ? "read from" : "write to", e->io.port,
+		       e->io.size, e->io.size > 1 ? "s" : "",
+		       e->io.in ? "reads all ones" : "dropped", n > 1 ? " (more suppressed)" : "");
+}
+
+/* Ports other than the UART's and PCI's (kernel/vports.h). false when the partition ended. */
+static bool vcpu_io_ports(struct vcpu *v, const struct vcpu_exit *e, u64 *val)
+{
+	struct partition *p = v->part;
+	enum vports_action a;
+	bool first;
+
+	spin_lock(&p->dev_lock);
+	a = vports_io(&p->ports, e->io.port, e->io.size, e->io.in, val, &first);
+	spin_unlock(&p->dev_lock);
+	if (a == VPORTS_EXIT) {
+		part_exit(p, *val);
+		return false;
+	}
+	if (a == VPORTS_RESET) {
+		part_stop(p,
+			  "reset requested (0x%llx written to port 0x%x): a partition does not "
+			  "restart",
+			  *val, e->io.port);
+		return false;
+	}
+	if (first)
+		vcpu_note_port(v, e);
+	return true;
+}
+
+/* A register moved by a string instruction: only the bits of its address size change. */
+static u64 vcpu_string_reg(u64 reg, u64 val, u8 addr_size)
+{
+	if (addr_size == 2)
+		return (reg & ~0xffffULL) | (val & 0xffff);
+	return addr_size == 4 ? (u32)val : val; /* a 32-bit result clears the upper half */
+}
+
+/* The guest's paging registers, for walks through its page tables. */
+static struct mmio_paging vcpu_paging(struct vcpu *v)
+{
+	return (struct mmio_paging){ vcpu_ops->get(v, VCPU_REG_CR0), vcpu_ops->get(v, VCPU_REG_CR3),
+				     vcpu_ops->get(v, VCPU_REG_CR4),
+				     vcpu_ops->get(v, VCPU_REG_EFER) };
+}
+
+/*
+ * The address size of a string I/O instruction when the exit does not say
+ * (QEMU's SVM leaves EXITINFO1's A16/A32/A64 clear): the code segment's
+ * default, switched by an address-size prefix (0x67) found at RIP in a flat
+ * code segment (real mode: the default alone). 0 when unknown.
+ */
+static u8 vcpu_string_addr_size(struct vcpu *v, const struct vcpu_exit *e)
+{
+	struct mmio_paging pg = vcpu_paging(v);
+	u64 cs = vcpu_ops->get(v, VCPU_REG_CS_ATTR);
+	u8 code[MMIO_INSN_MAX], as;
+	int n;
+
+	if (e->io.addr_size)
+		return e->io.addr_size;
+	as = (pg.efer & EFER_LMA) && (cs & SEG_ATTR_L) ? 8 : (cs & SEG_ATTR_DB) ? 4 : 2;
+	if (!(pg.cr0 & CR0_PE))
+		return as; /* real mode: CS is not flat, the bytes are not at RIP; take the default */
+	n = mmio_fetch(v->part->ram, v->part->ram_size, &pg, v->regs.rip, code);
+	for (int i = 0; i < n && i < e->insn_len; i++) {
+		if (code[i] == 0x67)
+			return as == 4 ? 2 : 4; /* 64-bit code: 32-bit; otherwise the other one */
+		if (code[i] == 0x6e || code[i] == 0x6f)
+			return as; /* the OUTS opcode: no more prefixes */
+	}
+	return n < 0 ? 0 : as;
+}
+
+/*
+ * String I/O. OUTS to a floating-bus port goes nowhere: rSI and rCX move as
+ * the CPU would move them. Everything else (INS, OUTS to a device) is not
+ * emulated and stops the partition. false when it stopped.
+ */
+static bool vcpu_io_string(struct vcpu *v, const struct vcpu_exit *e)
+{
+	struct vcpu_regs *r = &v->regs;
+	u8 as = vcpu_string_addr_size(v, e);
+	u64 mask = as == 8 ? ~0ULL : BIT(8 * as) - 1, count = e->io.rep ? r->rcx & mask : 1;
+	u64 step = count * e->io.size, dummy = 0;
+	bool first;
+
+	if (e->io.in || !as || vcpu_io_uart_claims(e->io.port, e->io.size) ||
+	    vpci_claims_port(e->io.port, e->io.size) || !vports_floating(e->io.port)) {
+		part_stop(v->part,
+			  "string I/O (%s) on port 0x%x is not emulated (vCPU %u, RIP 0x%llx)",
+			  e->io.in ? "INS" : "OUTS", e->io.port, v->index, r->rip);
+		return false;
+	}
+	r->rsi = vcpu_string_reg(r->rsi, (r->rflags & RFLAGS_DF) ? r->rsi - step : r->rsi + step,
+				 as);
+	if (e->io.rep)
+		r->rcx = vcpu_string_reg(r->rcx, 0, as);
+	spin_lock(&v->part->dev_lock);
+	vports_io(&v->part->ports, e->io.port, e->io.size, false, &dummy, &first);
+	spin_unlock(&v->part->dev_lock);
+	if (first)
+		vcpu_note_port(v, e);
+	return true;
+}
+
+/* Port I/O: the vUART, the virtual PCI ports, vports' devices, and the floating bus. */
 static void vcpu_io(struct vcpu *v, const struct vcpu_exit *e)
 {
 	struct partition *p = v->part;
 	u16 port = e->io.port;
 	u8 size = e->io.size;
-	u64 val;
+	u64 val = v->regs.rax & (size >= 4 ? 0xffffffffULL : BIT(8 * size) - 1);
 
-	if (!e->io.string && vcpu_io_uart_claims(port, size)) {
-		val = vcpu_io_uart(p, port, size, e->io.in, v->regs.rax);
-	} else if (!e->io.string && vpci_claims_port(port, size)) {
-		val = vcpu_io_pci(p, port, size, e->io.in, v->regs.rax);
-	} else {
-		part_stop(p, "I/O %s port 0x%x (%u byte%s%s): not assigned to this partition",
-			  e->io.in ? "read from" : "write to", port, size, size > 1 ? "s" : "",
-			  e->io.string ? ", string" : "");
+	if (e->io.string) {
+		if (vcpu_io_string(v, e))
+			vcpu_skip(v, e);
 		return;
 	}
+	if (vcpu_io_uart_claims(port, size))
+		val = vcpu_io_uart(p, port, size, e->io.in, v->regs.rax);
+	else if (vpci_claims_port(port, size))
+		val = vcpu_io_pci(p, port, size, e->io.in, v->regs.rax);
+	else if (!vcpu_io_ports(v, e, &val))
+		return;
 	if (e->io.in && size == 4)
 		v->regs.rax = val; /* a 32-bit destination clears the upper half */
 	else if (e->io.in)
@@ -280,13 +442,16 @@ static void vcpu_io(struct vcpu *v, const struct vcpu_exit *e)
 static bool vcpu_mmio(struct vcpu *v, const struct vcpu_exit *e, struct part_mmio *r)
 {
 	struct partition *p = v->part;
-	struct mmio_paging pg = { vcpu_ops->get(v, VCPU_REG_CR0), vcpu_ops->get(v, VCPU_REG_CR3),
-				  vcpu_ops->get(v, VCPU_REG_CR4), vcpu_ops->get(v, VCPU_REG_EFER) };
-	bool lm = (pg.efer & EFER_LMA) && (vcpu_ops->get(v, VCPU_REG_CS_ATTR) & BIT(9));
+	struct mmio_paging pg = vcpu_paging(v);
+	u64 cs = vcpu_ops->get(v, VCPU_REG_CS_ATTR);
+	bool lm = (pg.efer & EFER_LMA) && (cs & SEG_ATTR_L);
 	u8 code[MMIO_INSN_MAX];
 	struct mmio_insn in;
-	int n = mmio_fetch(p->ram, p->ram_size, &pg, v->regs.rip, code);
+	int n;
 
+	if (!lm && !(cs & SEG_ATTR_DB))
+		return false; /* 16-bit code: another ModRM encoding, not decoded */
+	n = mmio_fetch(p->ram, p->ram_size, &pg, v->regs.rip, code);
 	if (n < 0 || mmio_decode(code, (size_t)n, lm, &in) || in.write != e->npf.write ||
 	    e->npf.gpa - r->base + in.size > r->size)
 		return false;

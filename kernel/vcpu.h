@@ -33,18 +33,30 @@ struct vcpu_seg {
 	u64 base;
 };
 
-#define SEG_ATTR_CODE64 0xa9b /* P, S, execute/read accessed, L, G */
-#define SEG_ATTR_CODE32 0xc9b /* P, S, execute/read accessed, D, G */
-#define SEG_ATTR_DATA   0xc93 /* P, S, read/write accessed, B, G */
-#define SEG_ATTR_TSS64  0x08b /* P, busy 64-bit TSS */
-#define SEG_ATTR_LDT    0x082 /* P, LDT */
+#define SEG_ATTR_CODE64 0xa9b   /* P, S, execute/read accessed, L, G */
+#define SEG_ATTR_CODE32 0xc9b   /* P, S, execute/read accessed, D, G */
+#define SEG_ATTR_DATA   0xc93   /* P, S, read/write accessed, B, G */
+#define SEG_ATTR_TSS64  0x08b   /* P, busy 64-bit TSS */
+#define SEG_ATTR_TSS32  0x08b   /* P, busy 32-bit TSS (outside long mode, the same type) */
+#define SEG_ATTR_LDT    0x082   /* P, LDT */
+#define SEG_ATTR_L      BIT(9)  /* 64-bit code segment */
+#define SEG_ATTR_DB     BIT(10) /* 32-bit default operand and address size */
 
 struct vcpu_dtr {
 	u64 base;
 	u16 limit;
 };
 
-/* Architectural state a vCPU starts from (the loader fills it). */
+/*
+ * Architectural state a vCPU starts from: 64-bit long mode for guests of the
+ * hv boot protocol (kernel/loader.c), 32-bit protected mode with paging off
+ * for multiboot kernels (kernel/mboot.c: CR0 = PE|ET, EFER 0, flat 32-bit
+ * segments, TR as after reset). A backend accepts both and lets the guest
+ * move between real mode, protected mode with or without paging and long
+ * mode by itself (SVM with nested paging does; VMX needs unrestricted guest,
+ * CR0.NE held behind a read shadow, EFER.LMA and the IA-32e mode entry
+ * control kept in step, and task switches carried out on their exit).
+ */
 struct vcpu_state {
 	u64 cr0, cr3, cr4, efer;
 	struct vcpu_seg cs, ds, es, ss, fs, gs, tr, ldtr;
@@ -93,6 +105,7 @@ struct vcpu_exit {
 			bool in;
 			bool string;
 			bool rep;
+			u8 addr_size; /* string I/O: address size in bytes (2, 4, 8); 0 unknown */
 		} io;
 		struct {
 			u64 gpa;
@@ -132,13 +145,15 @@ enum vcpu_reg {
 	VCPU_REG_CS_ATTR /* packed attributes (struct vcpu_seg): L = bit 9 */
 };
 
+#define VCPU_MTRR_SLOTS 44
+
 struct vcpu {
 	struct partition *part;
 	u32 index; /* vCPU number inside its partition */
 	u32 cpu;   /* the host CPU (cpus[] index) it runs on */
 	struct vcpu_regs regs;
 	bool halted;
-	u64 mtrr_def_type; /* emulated IA32_MTRR_DEF_TYPE */
+	u64 mtrr[VCPU_MTRR_SLOTS]; /* emulated MTRRs, by policy_mtrr_slot() (kernel/policy.h) */
 	u64 exits[VCPU_EXIT_COUNT];
 	u64 exits_total;
 	void *backend; /* the backend's own state (VMCB, VMCS, ...) */

@@ -1,17 +1,26 @@
 // SPDX-License-Identifier: MIT
-/* vuart.c: the virtual 16550 (PC16550D datasheet register names) with line-rate limiting. */
+/* vuart.c: the virtual 16550A (PC16550D datasheet register names) with line-rate limiting. */
 #include "kernel/vuart.h"
 #include "kernel/format.h"
 #include "kernel/string.h"
 
-#define UART_RBR        0 /* Receiver Buffer (read, DLAB=0) / THR (write) / DLL (DLAB=1) */
-#define UART_IER        1 /* Interrupt Enable / DLM (DLAB=1) */
-#define UART_IIR        2 /* Interrupt Identification (read) / FCR (write) */
+#define UART_RBR        0      /* Receiver Buffer (read, DLAB=0) / THR (write) / DLL (DLAB=1) */
+#define UART_IER        1      /* Interrupt Enable / DLM (DLAB=1) */
+#define UART_IER_ERBFI  BIT(0) /* received data available */
+#define UART_IER_ETBEI  BIT(1) /* transmitter holding register empty */
+#define UART_IIR        2      /* Interrupt Identification (read) / FCR (write) */
 #define UART_IIR_NO_INT BIT(0)
+#define UART_IIR_THRI   0x02
+#define UART_IIR_RDI    0x04
+#define UART_IIR_FIFO   0xc0 /* both bits set: FIFOs enabled (16550A) */
+#define UART_FCR_ENABLE BIT(0)
+#define UART_FCR_CLR_RX BIT(1)
 #define UART_LCR        3 /* Line Control */
 #define UART_LCR_DLAB   BIT(7)
 #define UART_MCR        4 /* Modem Control */
+#define UART_MCR_LOOP   BIT(4)
 #define UART_LSR        5 /* Line Status */
+#define UART_LSR_DR     BIT(0)
 #define UART_LSR_THRE   BIT(5)
 #define UART_LSR_TEMT   BIT(6)
 #define UART_MSR        6 /* Modem Status */
@@ -24,10 +33,35 @@ void vuart_init(struct vuart *u, u64 window_ticks, void (*emit)(void *, const ch
 		void *ctx)
 {
 	memset(u, 0, sizeof(*u));
-	u->lcr = 0x03;
+	u->lcr = 0x03; /* 8N1, as a boot loader leaves it */
 	u->window_ticks = window_ticks ? window_ticks : 1;
+	u->lines_per_window = VUART_LINES_PER_WINDOW;
 	u->emit = emit;
 	u->ctx = ctx;
+}
+
+/* IIR: the pending interrupt of highest priority (datasheet table 4), and the FIFO bits. */
+static u8 vuart_iir(struct vuart *u)
+{
+	u8 fifo = u->fifo ? UART_IIR_FIFO : 0;
+
+	if ((u->ier & UART_IER_ERBFI) && u->dr)
+		return fifo | UART_IIR_RDI;
+	if ((u->ier & UART_IER_ETBEI) && u->thri) {
+		u->thri = false; /* reading IIR clears a THR-empty interrupt */
+		return fifo | UART_IIR_THRI;
+	}
+	return fifo | UART_IIR_NO_INT;
+}
+
+/* MSR: in loopback the modem inputs follow MCR (RTS->CTS, DTR->DSR, OUT1->RI, OUT2->DCD). */
+static u8 vuart_msr(const struct vuart *u)
+{
+	u8 m = u->mcr;
+
+	if (!(u->mcr & UART_MCR_LOOP))
+		return UART_MSR_CTS | UART_MSR_DSR | UART_MSR_DCD;
+	return (u8)(((m & 2) << 3) | ((m & 1) << 5) | ((m & 4) << 4) | ((m & 8) << 4));
 }
 
 u8 vuart_read(struct vuart *u, u16 port)
@@ -36,34 +70,33 @@ u8 vuart_read(struct vuart *u, u16 port)
 
 	switch (port - VUART_BASE) {
 	case UART_RBR:
-		return dlab ? u->dll : 0; /* no input */
+		if (dlab)
+			return u->dll;
+		u->dr = false;
+		return u->rbr; /* only loopback mode ever receives */
 	case UART_IER:
 		return dlab ? u->dlm : u->ier;
 	case UART_IIR:
-		return UART_IIR_NO_INT;
+		return vuart_iir(u);
 	case UART_LCR:
 		return u->lcr;
 	case UART_MCR:
 		return u->mcr;
 	case UART_LSR:
-		return UART_LSR_THRE | UART_LSR_TEMT; /* always ready to send */
+		return UART_LSR_THRE | UART_LSR_TEMT | (u->dr ? UART_LSR_DR : 0); /* always ready */
 	case UART_MSR:
-		return UART_MSR_CTS | UART_MSR_DSR | UART_MSR_DCD;
+		return vuart_msr(u);
 	default:
 		return u->scr;
 	}
 }
 
-/* Start a new window when the current one is over; report what the last one dropped. */
-static void vuart_window(struct vuart *u, u64 now)
+/* Say how many lines the rate limit dropped since the last report, if any. */
+static void vuart_report_dropped(struct vuart *u)
 {
 	char note[64];
 	int n;
 
-	if (now - u->window_start < u->window_ticks)
-		return;
-	u->window_start = now;
-	u->window_lines = 0;
 	if (!u->dropped)
 		return;
 	n = snformat(note, sizeof(note), "(vuart: %llu lines dropped, rate limit)", u->dropped);
@@ -72,10 +105,20 @@ static void vuart_window(struct vuart *u, u64 now)
 	u->emit(u->ctx, note, (size_t)MIN(n, (int)sizeof(note) - 1));
 }
 
+/* Start a new window when the current one is over; report what the last one dropped. */
+static void vuart_window(struct vuart *u, u64 now)
+{
+	if (now - u->window_start < u->window_ticks)
+		return;
+	u->window_start = now;
+	u->window_lines = 0;
+	vuart_report_dropped(u);
+}
+
 static void vuart_emit_line(struct vuart *u, u64 now)
 {
 	vuart_window(u, now);
-	if (u->window_lines < VUART_LINES_PER_WINDOW) {
+	if (u->window_lines < u->lines_per_window) {
 		u->window_lines++;
 		u->emit(u->ctx, u->line, u->len);
 	} else {
@@ -99,6 +142,25 @@ void vuart_putc(struct vuart *u, char c, u64 now)
 		vuart_emit_line(u, now);
 }
 
+/* A THR write: sent at once (so THR is empty again), or looped back into RBR. */
+static void vuart_thr(struct vuart *u, u8 val, u64 now)
+{
+	if (u->mcr & UART_MCR_LOOP) {
+		u->rbr = val;
+		u->dr = true;
+	} else {
+		vuart_putc(u, (char)val, now);
+	}
+	u->thri = true;
+}
+
+static void vuart_fcr(struct vuart *u, u8 val)
+{
+	u->fifo = val & UART_FCR_ENABLE;
+	if (val & UART_FCR_CLR_RX)
+		u->dr = false;
+}
+
 void vuart_write(struct vuart *u, u16 port, u8 val, u64 now)
 {
 	bool dlab = u->lcr & UART_LCR_DLAB;
@@ -108,13 +170,20 @@ void vuart_write(struct vuart *u, u16 port, u8 val, u64 now)
 		if (dlab)
 			u->dll = val;
 		else
-			vuart_putc(u, (char)val, now);
+			vuart_thr(u, val, now);
 		break;
 	case UART_IER:
-		if (dlab)
+		if (dlab) {
 			u->dlm = val;
-		else
-			u->ier = val & 0x0f;
+			break;
+		}
+		/* enabling ETBEI with THR empty raises the interrupt at once */
+		if ((val & UART_IER_ETBEI) && !(u->ier & UART_IER_ETBEI))
+			u->thri = true;
+		u->ier = val & 0x0f;
+		break;
+	case UART_IIR:
+		vuart_fcr(u, val);
 		break;
 	case UART_LCR:
 		u->lcr = val;
@@ -126,7 +195,7 @@ void vuart_write(struct vuart *u, u16 port, u8 val, u64 now)
 		u->scr = val;
 		break;
 	default:
-		break; /* FCR, LSR, MSR: nothing to keep */
+		break; /* LSR, MSR: read-only */
 	}
 }
 
@@ -134,4 +203,5 @@ void vuart_flush(struct vuart *u, u64 now)
 {
 	if (u->len)
 		vuart_emit_line(u, now);
+	vuart_report_dropped(u);
 }

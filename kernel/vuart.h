@@ -1,9 +1,12 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * vuart.h: a partition's virtual 16550 at 0x3f8 (the subset a polled console
- * needs: THR, LSR always ready, scratch and line-control registers kept, no
- * input, no interrupts). Output is collected into lines handed to an emit
- * callback, at most VUART_LINES_PER_WINDOW lines per time window: a guest
+ * vuart.h: a partition's virtual 16550A at 0x3f8, as kernels' init code
+ * probes it: THR always ready, the line, modem, scratch and divisor
+ * registers kept, FIFO bits in IIR, loopback mode (MCR bit 4) looping THR
+ * into RBR, interrupt identification in IIR; no input from outside and no
+ * interrupt delivered. Output is collected into lines handed to an emit
+ * callback, at most lines_per_window (VUART_LINES_PER_WINDOW unless the
+ * partition's console_rate= says otherwise) lines per time window: a guest
  * flooding its console costs itself exits, not the hypervisor's console.
  */
 #ifndef KERNEL_VUART_H
@@ -18,11 +21,16 @@
 
 struct vuart {
 	u8 ier, lcr, mcr, scr, dll, dlm;
+	u8 rbr;    /* the byte loopback mode received */
+	bool dr;   /* LSR.DR: rbr holds a byte */
+	bool fifo; /* FCR bit 0: FIFOs enabled */
+	bool thri; /* a THR-empty interrupt is pending (IIR shows it while IER.ETBEI) */
 	char line[VUART_LINE_MAX];
 	u32 len;
 	u64 window_ticks; /* length of a rate-limit window in the time unit of `now` */
 	u64 window_start;
 	u32 window_lines;
+	u32 lines_per_window;
 	u64 dropped; /* lines dropped since the last report */
 	u64 dropped_total;
 	/* Receives each complete line (no newline), or a "N lines dropped" notice. */
@@ -49,7 +57,7 @@ void vuart_write(struct vuart *u, u16 port, u8 val, u64 now);
 /* Characters written through the console hypercall take the same path as THR writes. */
 void vuart_putc(struct vuart *u, char c, u64 now);
 
-/* Emit a partial line, if any (when the partition stops). */
+/* Emit a partial line, if any, and the count of lines dropped (when the partition stops). */
 void vuart_flush(struct vuart *u, u64 now);
 
 #endif

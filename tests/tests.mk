@@ -28,3 +28,9 @@ unit: $(UNIT_BINS)
 test: setup
 	$(MAKE) all unit
 	$(PYTHON) tests/run.py $(TEST_ARGS)
+
+# `make test-long`: the longer Bochs runs (other VMX CPU models, the rest of the partition
+# tests under VMX) that `make test` skips to stay short.
+test-long: setup
+	$(MAKE) all unit
+	HV_TEST_LONG=1 $(PYTHON) -m pytest -p no:cacheprovider -q -rfEs $(if $(shell $(PYTHON) -c 'import xdist' 2>/dev/null && echo y),-n 2) tests/qemu/test_vmx.py

@@ -75,11 +75,12 @@ static int attack_ioport(void)
 	arg_u64("value", &value);
 	arg_str("op", op, sizeof(op));
 	printf("attack: %s port 0x%llx\n", op, port);
-	if (!strcmp(op, "read"))
-		printf("attack: FAILED: read 0x%x from port 0x%llx\n", inb((u16)port), port);
-	else
-		outb((u16)port, (u8)value);
-	printf("attack: FAILED: port 0x%llx access went through\n", port);
+	if (!strcmp(op, "read")) {
+		printf("attack: read 0x%x from port 0x%llx\n", inb((u16)port), port);
+		return 0;
+	}
+	outb((u16)port, (u8)value);
+	printf("attack: FAILED: write to port 0x%llx went through\n", port);
 	return 1;
 }
 
@@ -335,7 +336,8 @@ static int attack_probe(void)
 	probe_msr_access("rdmsr-vm-hsave", false, 0xc0010117, 0);
 	probe_msr_access("wrmsr-vm-hsave", true, 0xc0010117, 0x1000);
 	probe_msr_access("wrmsr-apic-base", true, 0x1b, 0xfee00900);
-	probe_msr_access("wrmsr-mtrr-physbase0", true, 0x200, 0x6);
+	probe_msr_access("wrmsr-mtrr-physbase0", true, 0x200, 0x6);       /* kept per vCPU */
+	probe_msr_access("wrmsr-mtrr-physbase0-type2", true, 0x200, 0x2); /* reserved type */
 	probe_msr_access("wrmsr-pat-good", true, 0x277, 0x0007040600070406ULL);
 	probe_msr_access("wrmsr-pat-bad", true, 0x277, 0x0007040600070402ULL);
 	probe_msr_access("rdmsr-pat", false, 0x277, 0);

@@ -65,6 +65,35 @@ def make_iso(workdir, cmdline, modules=(), files=()):
     return iso
 
 
+def make_grub_iso(workdir, cfg, files):
+    """(Or reuse) an ISO of GRUB with `cfg` as grub.cfg and files = [(host_path, iso_path)]:
+    for kernels other than the hypervisor (the multiboot test kernels' reference runs)."""
+    h = hashlib.sha1(cfg.encode())
+    for src, dst in files:
+        h.update(dst.encode())
+        with open(src, "rb") as f:
+            h.update(f.read())
+    cache = os.path.join(BUILD, "test-isos")
+    os.makedirs(cache, exist_ok=True)
+    iso = os.path.join(cache, "grub-" + h.hexdigest()[:16] + ".iso")
+    with open(os.path.join(cache, ".lock"), "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not os.path.exists(iso):
+            root = os.path.join(workdir, "isoroot")
+            shutil.rmtree(root, ignore_errors=True)
+            os.makedirs(os.path.join(root, "boot", "grub"))
+            with open(os.path.join(root, "boot", "grub", "grub.cfg"), "w") as f:
+                f.write(cfg)
+            for src, dst in files:
+                os.makedirs(os.path.dirname(os.path.join(root, dst.lstrip("/"))), exist_ok=True)
+                shutil.copy(src, os.path.join(root, dst.lstrip("/")))
+            subprocess.run(["grub-mkrescue", "-o", iso + ".tmp", root, "--fonts=", "--locales=",
+                            "--themes="], check=True, capture_output=True, timeout=120)
+            os.rename(iso + ".tmp", iso)
+            shutil.rmtree(root, ignore_errors=True)
+    return iso
+
+
 class Machine:
     """One QEMU run of the hypervisor ISO.
 

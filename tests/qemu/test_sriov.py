@@ -57,8 +57,10 @@ class Rig:
 
     def ping(self, part, count=100):
         # -i 0.05; a reply may take a while when TCG's vCPU threads share busy host cores.
+        # With -w, ping keeps sending until `count` replies came: a slow first reply (ARP
+        # under load) makes it send one more, which is not a loss. Lost = sent - received.
         sent, got, out = self.ns.ping(PLAN[part]["ip"], count, wait=5)
-        assert sent == count and got == count, "%s: %d sent, %d received:\n%s" % (
+        assert got >= count and got == sent, "%s: %d sent, %d received:\n%s" % (
             part, sent, got, out)
 
     def ram(self, part):
@@ -118,7 +120,8 @@ def test_mac_and_address_from_the_module_line(tmp_path):
             end = time.monotonic() + 30
             while ns.ping("192.0.2.77", 1, wait=1)[1] != 1:
                 assert time.monotonic() < end, m.serial()[-3000:]
-            assert ns.ping("192.0.2.77", 20, wait=5)[:2] == (20, 20)
+            sent, got, _ = ns.ping("192.0.2.77", 20, wait=5)
+            assert got >= 20 and got == sent, (sent, got)  # see Rig.ping: lost = sent - got
             assert ns.neigh().get("192.0.2.77") == "02:00:00:00:00:33"
             assert re.search(r"^igb: VF3 \(0000:01:10\.6\) -> solo, MAC 02:00:00:00:00:33$",
                              m.serial(), re.M)

@@ -308,12 +308,68 @@ static void test_walk(void **state)
 	assert_int_equal(mmio_gva_to_gpa(ram, RAM, &lm, 0x8000000000ULL, &gpa), -EFAULT);
 	assert_int_equal(mmio_gva_to_gpa(ram, RAM, &nopg, 0xfee00000, &gpa), 0);
 	assert_int_equal(gpa, 0xfee00000);
-	assert_int_equal(mmio_gva_to_gpa(ram, RAM, &pae32, 0x10000, &gpa), -EFAULT);
+	(void)pae32;
 	/* CR3 itself outside RAM */
 	struct mmio_paging wild = lm;
 
 	wild.cr3 = RAM;
 	assert_int_equal(mmio_gva_to_gpa(ram, RAM, &wild, 0x10000, &gpa), -EFAULT);
+}
+
+static void put32(u64 gpa, u32 e)
+{
+	memcpy(ram + gpa, &e, 4);
+}
+
+/* 32-bit paging: PD at 1 MiB, PT at 1 MiB + 4K; 4 MiB pages only with CR4.PSE. */
+static void test_walk_32bit(void **state)
+{
+	struct mmio_paging pg = { CR0_PG | CR0_PE, 0x100000, BIT(4), 0 };
+	u64 gpa;
+
+	(void)state;
+	put32(0x100000 + 0 * 4, 0x101003);           /* PDE[0] -> PT */
+	put32(0x100000 + 1 * 4, 0x400083);           /* PDE[1]: 4 MiB page at 4 MiB */
+	put32(0x100000 + 2 * 4, 0x000083 | 1 << 13); /* PDE[2]: PSE-36, 4 GiB up */
+	put32(0x101000 + 5 * 4, 0x5003);             /* 0x5000 -> 0x5000 */
+	put32(0x101000 + 6 * 4, 0x7003);             /* 0x6000 -> 0x7000 */
+	assert_int_equal(mmio_gva_to_gpa(ram, RAM, &pg, 0x5123, &gpa), 0);
+	assert_int_equal(gpa, 0x5123);
+	assert_int_equal(mmio_gva_to_gpa(ram, RAM, &pg, 0x6010, &gpa), 0);
+	assert_int_equal(gpa, 0x7010);
+	assert_int_equal(mmio_gva_to_gpa(ram, RAM, &pg, 0x7000, &gpa), -EFAULT);
+	assert_int_equal(mmio_gva_to_gpa(ram, RAM, &pg, 0x412345, &gpa), 0);
+	assert_int_equal(gpa, 0x412345);
+	assert_int_equal(mmio_gva_to_gpa(ram, RAM, &pg, 0x812345, &gpa), 0);
+	assert_int_equal(gpa, 0x100012345ULL);
+	assert_int_equal(mmio_gva_to_gpa(ram, RAM, &pg, 0xc00000, &gpa), -EFAULT);
+	pg.cr4 = 0; /* without PSE the PS bit is ignored: PDE[1] names a table beyond RAM */
+	assert_int_equal(mmio_gva_to_gpa(ram, RAM, &pg, 0x412345, &gpa), -EFAULT);
+	/* without paging, linear addresses are 32 bits */
+	pg.cr0 = CR0_PE;
+	assert_int_equal(mmio_gva_to_gpa(ram, RAM, &pg, 0x100001234ULL, &gpa), 0);
+	assert_int_equal(gpa, 0x1234);
+}
+
+/* PAE paging: PDPT at 0x102000, PD at 0x103000, PT at 0x104000. */
+static void test_walk_pae(void **state)
+{
+	struct mmio_paging pg = { CR0_PG | CR0_PE, 0x102000, CR4_PAE, 0 };
+	u64 gpa;
+
+	(void)state;
+	put(0x102000 + 0 * 8, 0x103001); /* PDPTE[0] */
+	put(0x103000 + 0 * 8, 0x104003); /* PDE[0] -> PT */
+	put(0x103000 + 1 * 8, 0x200083); /* PDE[1]: 2 MiB page */
+	put(0x104000 + 3 * 8, 0x9003);   /* 0x3000 -> 0x9000 */
+	assert_int_equal(mmio_gva_to_gpa(ram, RAM, &pg, 0x3abc, &gpa), 0);
+	assert_int_equal(gpa, 0x9abc);
+	assert_int_equal(mmio_gva_to_gpa(ram, RAM, &pg, 0x200040, &gpa), 0);
+	assert_int_equal(gpa, 0x200040);
+	assert_int_equal(mmio_gva_to_gpa(ram, RAM, &pg, 0x4000, &gpa), -EFAULT);
+	assert_int_equal(mmio_gva_to_gpa(ram, RAM, &pg, 0x40000000, &gpa), -EFAULT);
+	pg.cr3 = RAM - 16; /* the PDPT runs off the end of RAM for index 3 */
+	assert_int_equal(mmio_gva_to_gpa(ram, RAM, &pg, 0xc0000000, &gpa), -EFAULT);
 }
 
 static void test_fetch_across_pages(void **state)
@@ -341,6 +397,8 @@ int main(void)
 		cmocka_unit_test(test_registers),
 		cmocka_unit_test_setup_teardown(test_walk, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_fetch_across_pages, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_walk_32bit, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_walk_pae, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -37,6 +37,8 @@ static void test_defaults(void **state)
 	assert_int_equal(pc[0].mem, PLAN_DEFAULT_MEM);
 	assert_string_equal(pc[0].args, "");
 	assert_int_equal(pc[0].module, 2);
+	assert_int_equal(pc[0].boot, PLAN_BOOT_AUTO);
+	assert_int_equal(pc[0].mods, 0);
 	assert_int_equal(plan_parse("", 0, &pc[1]), 0); /* no path at all */
 	assert_string_equal(pc[1].name, "p1");
 }
@@ -57,6 +59,16 @@ static void test_full_line(void **state)
 	assert_int_equal(pc[1].cpu_count, 3);
 	assert_int_equal(pc[1].mem, 2 * GiB);
 	assert_string_equal(pc[1].args, "");
+	assert_int_equal(plan_parse("/k.elf boot=multiboot2 mods=2 -- a b", 3, &pc[3]), 0);
+	assert_int_equal(pc[3].boot, PLAN_BOOT_MB2);
+	assert_int_equal(pc[3].mods, 2);
+	assert_int_equal(pc[3].module, 3);
+	assert_int_equal(plan_parse("boot=hv console_rate=5000", 0, &pc[3]), 0);
+	assert_int_equal(pc[3].console_rate, 5000);
+	assert_int_equal(pc[3].boot, PLAN_BOOT_HV);
+	assert_int_equal(plan_parse("boot=multiboot", 0, &pc[3]), 0);
+	assert_int_equal(pc[3].boot, PLAN_BOOT_MB1);
+	assert_int_equal(pc[3].mods, 0);
 	/* "--" inside a word is not the separator */
 	assert_int_equal(plan_parse("name=a--b", 0, &pc[2]), 0);
 	assert_string_equal(pc[2].name, "a--b");
@@ -92,6 +104,11 @@ static void test_bad_lines(void **state)
 		{ "mem=99999999999G", "size too large" },
 		{ "colour=blue", "unknown option 'colour'" },
 		{ "cpus=1 cpus=2", "given twice" },
+		{ "boot=grub", "expected auto, hv, multiboot or multiboot2" },
+		{ "mods=9", "0 to 8" },
+		{ "mods=-1", "0 to 8" },
+		{ "console_rate=0", "1 to 100000" },
+		{ "console_rate=100001", "1 to 100000" },
 	};
 
 	(void)state;

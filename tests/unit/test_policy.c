@@ -57,6 +57,19 @@ static void test_leaf1(void **state)
 	assert_false(r.edx & BIT(28));
 }
 
+/* Intel reports SYSCALL (80000001h EDX bit 11) to 64-bit code only; AMD in every mode. */
+static void test_syscall_bit_follows_the_mode(void **state)
+{
+	struct policy_cpu c = amd(0, 1);
+
+	(void)state;
+	assert_true(ask(&c, 0x80000001, 0).edx & BIT(11));
+	c.intel = true;
+	assert_false(ask(&c, 0x80000001, 0).edx & BIT(11));
+	c.long64 = true;
+	assert_true(ask(&c, 0x80000001, 0).edx & BIT(11));
+}
+
 static void test_svm_and_vmx_hidden(void **state)
 {
 	struct policy_cpu c = amd(0, 1);
@@ -232,10 +245,54 @@ static void test_pat_and_mtrr_def_type(void **state)
 			 POLICY_MSR_EMULATE);
 	assert_int_equal(policy_msr_write(&c, MSR_IA32_PAT, 0x0007040600070402ULL), POLICY_MSR_GP);
 	assert_int_equal(policy_msr_write(&c, MSR_IA32_PAT, 0x0807040600070406ULL), POLICY_MSR_GP);
+	c.mtrrcap = 0x508;
 	assert_int_equal(policy_msr_write(&c, MSR_IA32_MTRR_DEF_TYPE, 0xc06), POLICY_MSR_EMULATE);
 	assert_int_equal(policy_msr_write(&c, MSR_IA32_MTRR_DEF_TYPE, 0x807),
 			 POLICY_MSR_GP); /* UC- */
 	assert_int_equal(policy_msr_write(&c, MSR_IA32_MTRR_DEF_TYPE, 0x1806), POLICY_MSR_GP);
+}
+
+/* MTRRs as the host counts them (8 variable, fixed, WC), MAXPHYADDR 40: kept and checked. */
+static void test_mtrrs(void **state)
+{
+	struct policy_cpu c = amd(0, 1);
+	u64 v;
+
+	(void)state;
+	c.mtrrcap = 0x508;
+	c.phys_bits = 40;
+	assert_int_equal(rd(&c, MSR_IA32_MTRRCAP, &v), POLICY_MSR_DONE);
+	assert_int_equal(v, 0x508);
+	assert_int_equal(policy_msr_write(&c, MSR_IA32_MTRRCAP, 0x508), POLICY_MSR_GP);
+	for (u32 msr = 0x200; msr < 0x210; msr++)
+		assert_int_equal(rd(&c, msr, &v), POLICY_MSR_EMULATE);
+	assert_int_equal(rd(&c, 0x210, &v), POLICY_MSR_GP); /* beyond VCNT */
+	assert_int_equal(rd(&c, 0x250, &v), POLICY_MSR_EMULATE);
+	assert_int_equal(rd(&c, 0x259, &v), POLICY_MSR_EMULATE);
+	assert_int_equal(rd(&c, 0x26f, &v), POLICY_MSR_EMULATE);
+	assert_int_equal(rd(&c, 0x251, &v), POLICY_MSR_GP);
+	assert_int_equal(rd(&c, MSR_IA32_MTRR_DEF_TYPE, &v), POLICY_MSR_EMULATE);
+	assert_int_equal(policy_msr_write(&c, 0x20e, 0x80000006), POLICY_MSR_EMULATE);
+	assert_int_equal(policy_msr_write(&c, 0x20e, 0x80000002), POLICY_MSR_GP); /* type 2 */
+	assert_int_equal(policy_msr_write(&c, 0x20e, 0x80000106), POLICY_MSR_GP); /* bit 8 */
+	assert_int_equal(policy_msr_write(&c, 0x20e, BIT(40) | 6), POLICY_MSR_GP);
+	assert_int_equal(policy_msr_write(&c, 0x20f, 0xff80000800ULL), POLICY_MSR_EMULATE);
+	assert_int_equal(policy_msr_write(&c, 0x20f, 0xff80000801ULL), POLICY_MSR_GP);
+	assert_int_equal(policy_msr_write(&c, 0x20f, BIT(40) | BIT(11)), POLICY_MSR_GP);
+	assert_int_equal(policy_msr_write(&c, 0x268, 0x0506040100000605ULL), POLICY_MSR_EMULATE);
+	assert_int_equal(policy_msr_write(&c, 0x268, 0x0606060606060706ULL), POLICY_MSR_GP);
+	assert_int_equal(policy_mtrr_slot(&c, MSR_IA32_MTRR_DEF_TYPE), 0);
+	assert_int_equal(policy_mtrr_reset(&c, 0), 0xc06);
+	assert_int_equal(policy_mtrr_reset(&c, policy_mtrr_slot(&c, 0x250)), 0x0606060606060606ULL);
+	assert_int_equal(policy_mtrr_reset(&c, policy_mtrr_slot(&c, 0x201)), 0);
+	/* more variable MTRRs than there are slots: only the first 16 */
+	c.mtrrcap = 0xff;
+	assert_int_equal(rd(&c, 0x21f, &v), POLICY_MSR_EMULATE);
+	assert_int_equal(rd(&c, 0x220, &v), POLICY_MSR_GP);
+	assert_int_equal(rd(&c, 0x250, &v), POLICY_MSR_GP); /* no FIX */
+	assert_int_equal(policy_mtrr_reset(&c, 0), 0x806);
+	c.mtrrcap = 0;
+	assert_int_equal(rd(&c, MSR_IA32_MTRR_DEF_TYPE, &v), POLICY_MSR_GP);
 }
 
 static void test_reads_with_fixed_answers(void **state)
@@ -270,6 +327,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_leaf1),
 		cmocka_unit_test(test_svm_and_vmx_hidden),
+		cmocka_unit_test(test_syscall_bit_follows_the_mode),
 		cmocka_unit_test(test_hypervisor_leaves),
 		cmocka_unit_test(test_out_of_range_and_unlisted_leaves),
 		cmocka_unit_test(test_topology),
@@ -278,6 +336,7 @@ int main(void)
 		cmocka_unit_test(test_msrs_touching_the_host_give_gp),
 		cmocka_unit_test(test_efer),
 		cmocka_unit_test(test_pat_and_mtrr_def_type),
+		cmocka_unit_test(test_mtrrs),
 		cmocka_unit_test(test_reads_with_fixed_answers),
 	};
 

@@ -99,6 +99,42 @@ static void test_registers(void **state)
 	assert_false(vuart_claims(0x3f7) || vuart_claims(0x400) || vuart_claims(0x2f8));
 }
 
+/* What common init code probes: FIFO bits, loopback, interrupt identification. */
+static void test_16550a_probes(void **state)
+{
+	(void)state;
+	vuart_write(&u, VUART_BASE + 2, 0xc7, 0); /* FCR: FIFOs on */
+	assert_int_equal(vuart_read(&u, VUART_BASE + 2), 0xc1);
+	vuart_write(&u, VUART_BASE + 2, 0x00, 0);
+	assert_int_equal(vuart_read(&u, VUART_BASE + 2), 0x01);
+	/* loopback: THR comes back in RBR, LSR.DR until read; nothing is printed */
+	vuart_write(&u, VUART_BASE + 4, 0x1e, 0);
+	vuart_write(&u, VUART_BASE, 0xae, 0);
+	assert_int_equal(vuart_read(&u, VUART_BASE + 5), 0x61);
+	assert_int_equal(vuart_read(&u, VUART_BASE + 6),
+			 0xd0); /* RTS, OUT1, OUT2 -> CTS, RI, DCD */
+	assert_int_equal(vuart_read(&u, VUART_BASE), 0xae);
+	assert_int_equal(vuart_read(&u, VUART_BASE + 5), 0x60);
+	vuart_write(&u, VUART_BASE + 4, 0x11, 0); /* DTR -> DSR */
+	assert_int_equal(vuart_read(&u, VUART_BASE + 6), 0x20);
+	/* received-data interrupt while DR and ERBFI */
+	vuart_write(&u, VUART_BASE, 0x41, 0);
+	vuart_write(&u, VUART_BASE + 1, 0x01, 0);
+	assert_int_equal(vuart_read(&u, VUART_BASE + 2), 0x04);
+	(void)vuart_read(&u, VUART_BASE);
+	assert_int_equal(vuart_read(&u, VUART_BASE + 2), 0x01);
+	vuart_write(&u, VUART_BASE + 4, 0x0b, 0);
+	/* THR-empty interrupt: raised by enabling ETBEI, cleared by reading IIR */
+	vuart_write(&u, VUART_BASE + 1, 0x02, 0);
+	assert_int_equal(vuart_read(&u, VUART_BASE + 2), 0x02);
+	assert_int_equal(vuart_read(&u, VUART_BASE + 2), 0x01);
+	vuart_write(&u, VUART_BASE, 'x', 0);
+	assert_int_equal(vuart_read(&u, VUART_BASE + 2), 0x02);
+	vuart_flush(&u, 0);
+	assert_int_equal(nlines, 1);
+	assert_string_equal(lines[0], "x");
+}
+
 static void test_rate_limit(void **state)
 {
 	(void)state;
@@ -112,6 +148,17 @@ static void test_rate_limit(void **state)
 	assert_string_equal(lines[VUART_LINES_PER_WINDOW],
 			    "(vuart: 960 lines dropped, rate limit)");
 	assert_string_equal(lines[VUART_LINES_PER_WINDOW + 1], "after");
+	/* what is dropped at the end is reported by the final flush */
+	for (int i = 0; i < 100; i++)
+		out("flood\n", 20 + WINDOW);
+	vuart_flush(&u, 20 + WINDOW);
+	assert_string_equal(lines[nlines - 1], "(vuart: 62 lines dropped, rate limit)");
+	/* a partition's console_rate= raises the limit */
+	setup(NULL);
+	u.lines_per_window = 1000;
+	for (int i = 0; i < 1000; i++)
+		out("many\n", 10);
+	assert_int_equal(nlines, 1000);
 }
 
 int main(void)
@@ -121,6 +168,7 @@ int main(void)
 		cmocka_unit_test_setup(test_long_line_is_split, setup),
 		cmocka_unit_test_setup(test_control_characters_are_neutralised, setup),
 		cmocka_unit_test_setup(test_registers, setup),
+		cmocka_unit_test_setup(test_16550a_probes, setup),
 		cmocka_unit_test_setup(test_rate_limit, setup),
 	};
 
