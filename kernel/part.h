@@ -49,9 +49,9 @@ struct partition {
 	struct iommu_domain *iommu; /* DMA of its PCI functions: IOVA = GPA, its RAM only */
 	u32 nic;                    /* its VF's place on its virtual bus (vf=) */
 	struct pvnet_port *pv;      /* its paravirtual NIC (net=pv), or NULL */
-	u64 gpa_free;               /* guest-physical space above the ECAM window not handed out yet */
-	spinlock_t dev_lock;        /* the virtual devices other than the UART */
-	struct vports ports;        /* debug exit, reset requests, the floating bus */
+	u64 gpa_free;        /* guest-physical space above the ECAM window not handed out yet */
+	spinlock_t dev_lock; /* the virtual devices other than the UART */
+	struct vports ports; /* debug exit, reset requests, the floating bus */
 	struct part_mmio mmio[PART_MAX_MMIO];
 	u32 mmio_count;
 	int state;               /* enum part_state, changed atomically */
