@@ -7,6 +7,7 @@
 #ifndef KERNEL_HVABI_H
 #define KERNEL_HVABI_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 /*
@@ -127,7 +128,7 @@ struct hv_pvnet_stats {
 	uint64_t tx_bad;              /* dropped: bad length or address */
 	uint64_t rx_frames, rx_bytes; /* delivered into our buffers */
 	uint64_t rx_no_buffer;        /* dropped: no buffer posted */
-	uint64_t rx_bad;              /* dropped: bad buffer address or too small */
+	uint64_t rx_bad;              /* dropped: bad buffer (address, size) or a broken ring */
 	uint64_t ring_errors;         /* a producer index more than a ring ahead */
 	uint64_t hv_ticks; /* TSC ticks CPU 0 spent on our frames (TX pulls, our share of RX) */
 };
@@ -180,6 +181,10 @@ _Static_assert(sizeof(struct hv_net_info) == 16, "hv_net_info layout");
 _Static_assert(sizeof(struct hv_pvnet_desc) == 16, "hv_pvnet_desc layout");
 _Static_assert(sizeof(struct hv_pvnet_index) == 64, "one index per cache line");
 _Static_assert(sizeof(struct hv_pvnet_ctrl) <= HV_PVNET_TX_OFF, "the control page");
+_Static_assert(offsetof(struct hv_pvnet_ctrl, tx_prod) == 0x40 &&
+		       offsetof(struct hv_pvnet_ctrl, rx_cons) == 0x100 &&
+		       offsetof(struct hv_pvnet_ctrl, stats) == 0x140,
+	       "the control page's layout (guests/README.md)");
 _Static_assert(HV_PVNET_RING * sizeof(struct hv_pvnet_desc) == HV_PVNET_RX_OFF - HV_PVNET_TX_OFF,
 	       "one ring per page");
 _Static_assert(sizeof(struct hv_boot_info) <= 4096, "the boot information fits its page");
