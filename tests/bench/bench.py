@@ -296,7 +296,7 @@ def checks(rec):
                 lines <= TARGETS["core_lines"]))
     out.append(("exits per interrupt batch, MSI-X mode", None, "<= 1", None))
     for name, value, target, met in out:
-        rec.add("check", None, name, None if value is None else round(value, 4), "",
+        rec.add("check", None, name, None if value is None else round(value, 5), "",
                 "target %s: %s" % (target, "met" if met else NA_IRQ if met is None
                                    else "missed"))
     return out
@@ -359,10 +359,12 @@ def summary_lines(rec, paths, chk):
                % (fmt(rec.get("core", None, "lines_code")),
                   fmt(rec.get("core", None, "lines_raw"))))
     t = rec.get("make_test", None, "wall_s")
-    out.append("make test wall time (last run): %s" % ("%s s" % t if t else "not measured"))
+    out.append("make test wall time (last run): %s" % (
+        "%s s" % t if t else "not measured here: make test writes build/test-walltime.json"))
     for name, value, target, met in chk:
         out.append("target: %s: %s (%s): %s" % (
-            name, "-" if value is None else round(value, 4), target,
+            name, "-" if value is None else "%.5f" % value if isinstance(value, float)
+            else value, target,
             "met" if met else NA_IRQ if met is None else "MISSED"))
     return out
 
