@@ -358,9 +358,10 @@ def summary_lines(rec, paths, chk):
     out.append("hypervisor core: %s lines of code (%s raw lines), rule in tests/bench/README.md"
                % (fmt(rec.get("core", None, "lines_code")),
                   fmt(rec.get("core", None, "lines_raw"))))
-    t = rec.get("make_test", None, "wall_s")
+    t = [r for r in rec.rows if r["path"] == "make_test" and r["metric"] == "wall_s"][0]
     out.append("make test wall time (last run): %s" % (
-        "%s s" % t if t else "not measured here: make test writes build/test-walltime.json"))
+        "%s s (%s)" % (t["value"], t["source"].split(" (", 1)[1].rstrip(")"))
+        if t["value"] else "not measured here: make test writes build/test-walltime.json"))
     for name, value, target, met in chk:
         out.append("target: %s: %s (%s): %s" % (
             name, "-" if value is None else "%.5f" % value if isinstance(value, float)
