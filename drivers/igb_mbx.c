@@ -19,6 +19,7 @@ void igb_mbx_vf_init(struct igb_vf *vf, u16 index)
 	memset(vf, 0, sizeof(*vf));
 	vf->index = index;
 	vf->tokens = IGB_MBX_BURST;
+	vf->nack_rl = (struct ratelimit)RATELIMIT_INIT(3, 100);
 }
 
 void igb_mbx_vf_assign(struct igb_vf *vf, const char *owner, const u8 mac[6])
@@ -222,8 +223,34 @@ static bool igb_mbx_dispatch(struct igb_vf *vf, const u32 *msg, u32 len, u64 now
 	}
 }
 
+static const char *igb_mbx_name(u32 word0)
+{
+	static const char *const names[] = { [IGB_VF_RESET] = "RESET",
+					     [IGB_VF_SET_MAC_ADDR] = "SET_MAC_ADDR",
+					     [IGB_VF_SET_MULTICAST] = "SET_MULTICAST",
+					     [IGB_VF_SET_VLAN] = "SET_VLAN",
+					     [IGB_VF_SET_LPE] = "SET_LPE",
+					     [IGB_VF_SET_PROMISC] = "SET_PROMISC" };
+	u32 type = word0 & IGB_MSG_TYPE;
+
+	return type < ARRAY_SIZE(names) && names[type] ? names[type] : "an unknown message";
+}
+
+/* A refusal the VF chose to provoke: one line, paced per VF (a refused MAC has its own line). */
+static void igb_mbx_log_nack(struct igb_vf *vf, const u32 *msg, u32 len)
+{
+	u32 n = ratelimit_check(&vf->nack_rl);
+
+	if (n)
+		pr_warn("VF%u (%s): NACK to %s (0x%08x 0x%08x)%s%s\n", vf->index,
+			vf->owner ? vf->owner : "unassigned", igb_mbx_name(msg[0]), msg[0],
+			len > 1 ? msg[1] : 0, vf->cts ? "" : ": no RESET yet",
+			n > 1 ? " (more suppressed)" : "");
+}
+
 void igb_mbx_msg(struct igb_vf *vf, const u32 *msg, u32 len, u64 now, struct igb_mbx_result *r)
 {
+	u64 mac_refused = vf->mac_refused;
 	bool ok;
 
 	memset(r, 0, sizeof(*r));
@@ -247,6 +274,8 @@ void igb_mbx_msg(struct igb_vf *vf, const u32 *msg, u32 len, u64 now, struct igb
 	igb_mbx_reply(r, msg[0], ok, vf->cts);
 	vf->acked += ok;
 	vf->nacked += !ok;
+	if (!ok && vf->mac_refused == mac_refused)
+		igb_mbx_log_nack(vf, msg, len);
 }
 
 void igb_mbx_ack(struct igb_vf *vf, u64 now, struct igb_mbx_result *r)

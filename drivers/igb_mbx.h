@@ -8,6 +8,7 @@
 #ifndef DRIVERS_IGB_MBX_H
 #define DRIVERS_IGB_MBX_H
 
+#include "kernel/printk.h"
 #include "kernel/types.h"
 
 #define IGB_MBX_MSG_WORDS 16
@@ -47,6 +48,7 @@ struct igb_vf {
 	u64 last_nack;
 	u64 last_log;
 	u32 log_suppressed;
+	struct ratelimit nack_rl; /* NACKs other than a refused MAC (that one has last_log) */
 	/* Counters. */
 	u64 msgs, acked, nacked, resets, flrs, dropped, floods, mac_refused;
 };

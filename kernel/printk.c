@@ -63,17 +63,6 @@ int printk(enum log_level level, const char *fmt, ...)
 	return n;
 }
 
-u32 ratelimit_check(struct ratelimit *rl)
-{
-	u32 seen = __atomic_add_fetch(&rl->seen, 1, __ATOMIC_RELAXED);
-
-	if (seen <= rl->burst)
-		return 1;
-	if (rl->every && (seen - rl->burst) % rl->every == 0)
-		return rl->every;
-	return 0;
-}
-
 void print_hex(const char *prefix, const void *buf, size_t len)
 {
 	const u8 *p = buf;

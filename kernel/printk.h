@@ -44,16 +44,21 @@ int vprintk(enum log_level level, const char *fmt, va_list ap);
 #define pr_debug(fmt, ...) printk(LOG_DEBUG, LOG_TAG ": " fmt, ##__VA_ARGS__)
 
 /*
- * Rate limit for messages a guest or device can trigger: at most `burst`
- * messages, then one in every `every` is let through with the count of
- * those suppressed in between.
+ * Rate limit for messages a guest or device can trigger: in every window of
+ * RATELIMIT_WINDOW_NS, at most `burst` messages, then one in every `every`.
+ * The window starts again once it is over, so a partition that once caused a
+ * burst of lines (cheap to do) does not silence what comes later, its own or
+ * anyone's. Until the TSC is calibrated the window never ends.
  */
 struct ratelimit {
 	u32 burst;
 	u32 every;
-	u32 seen;
+	u32 seen;   /* events in this window */
+	u32 missed; /* suppressed since the last message let through */
+	u64 window; /* clock_ns() at the start of this window */
 };
 
+#define RATELIMIT_WINDOW_NS 1000000000ULL
 #define RATELIMIT_INIT(b, e) { .burst = (b), .every = (e), .seen = 0 }
 
 /* Returns the number of messages suppressed since the last one printed + 1, or 0 to suppress. */

@@ -16,6 +16,7 @@ int vmsix_init(struct vmsix *v, const char *owner, volatile u8 *table, u64 page_
 	v->page_gpa = page_gpa;
 	v->table_off = table_off;
 	v->entries = entries;
+	v->rl = (struct ratelimit)RATELIMIT_INIT(10, 1000);
 	for (u16 i = 0; i < entries; i++) {
 		v->guest[i][3] = VMSIX_CTRL_MASKED;
 		mmio_write32(table + i * VMSIX_ENTRY_SIZE + 12, VMSIX_CTRL_MASKED);
@@ -56,15 +57,24 @@ u64 vmsix_read(void *ctx, u64 gpa, u8 size)
 void vmsix_write(void *ctx, u64 gpa, u8 size, u64 val)
 {
 	struct vmsix *v = ctx;
+	bool was_masked;
 	u32 e, w;
 
 	if (!vmsix_locate(v, gpa, size, &e, &w)) {
 		v->ignored++;
 		return;
 	}
+	was_masked = v->guest[e][3] & VMSIX_CTRL_MASKED;
+
 	v->guest[e][w] = (u32)val;
 	if (size == 8)
 		v->guest[e][w + 1] = (u32)(val >> 32);
 	/* Only the Mask Bit of Vector Control is writable (bits 31:1 reserved). */
 	v->guest[e][3] &= VMSIX_CTRL_MASKED;
+	if (was_masked && !(v->guest[e][3] & VMSIX_CTRL_MASKED) && ratelimit_check(&v->rl))
+		printk(LOG_INFO,
+		       "%s: MSI-X table at GPA 0x%llx: entry %u unmasked (address 0x%llx, data "
+		       "0x%x): not delivered, partitions have no interrupts yet\n",
+		       v->owner, v->page_gpa + v->table_off, e,
+		       (u64)v->guest[e][1] << 32 | v->guest[e][0], v->guest[e][2]);
 }

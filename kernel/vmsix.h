@@ -10,6 +10,7 @@
 #ifndef KERNEL_VMSIX_H
 #define KERNEL_VMSIX_H
 
+#include "kernel/printk.h"
 #include "kernel/types.h"
 
 #define VMSIX_MAX_ENTRIES 32 /* more would need more than the trapped page */
@@ -24,6 +25,7 @@ struct vmsix {
 	u16 entries;
 	u32 guest[VMSIX_MAX_ENTRIES][4]; /* the guest's view: address lo/hi, data, control */
 	u64 ignored;                     /* accesses outside the table or of the wrong size */
+	struct ratelimit rl;             /* its log lines (the guest decides how many) */
 };
 
 /*

@@ -42,13 +42,12 @@
 #define CF8_REG(a)   ((a)&0xfc)
 /* clang-format on */
 
-static struct ratelimit vpci_rl = RATELIMIT_INIT(10, 1000);
-
 void vpci_init(struct vpci *vp, const char *owner, u64 ecam_gpa)
 {
 	memset(vp, 0, sizeof(*vp));
 	vp->owner = owner;
 	vp->ecam_gpa = ecam_gpa;
+	vp->rl = (struct ratelimit)RATELIMIT_INIT(10, 1000);
 }
 
 u64 vpci_ecam_gpa(u64 ram_size)
@@ -192,7 +191,7 @@ u32 vpci_cfg_read(struct vpci *vp, u8 bus, u8 devfn, u16 off, u8 width)
 static void vpci_drop(struct vpci *vp, const struct vpci_dev *d, u16 off, u32 mask, u32 v)
 {
 	vp->dropped++;
-	if (ratelimit_check(&vpci_rl))
+	if (ratelimit_check(&vp->rl))
 		printk(LOG_INFO, "%s: vpci: 00:%02x.%x: write 0x%x (mask 0x%x) to 0x%x dropped\n",
 		       vp->owner, d->devfn >> 3, d->devfn & 7, v, mask, off);
 }
@@ -205,13 +204,17 @@ static void vpci_pass_bytes(const struct vpci_dev *d, u16 off, u32 mask, u32 v)
 			vpci_real_write(d, off + i, 1, (v >> (8 * i)) & 0xff);
 }
 
-static void vpci_command(struct vpci_dev *d, u32 mask, u32 v)
+static void vpci_command(struct vpci *vp, struct vpci_dev *d, u32 mask, u32 v)
 {
 	u16 allowed = CMD_MEMORY | CMD_INTX_DISABLE | (d->f.dma_allowed ? CMD_MASTER : 0);
 	u16 ours = CMD_IO | CMD_MEMORY | CMD_MASTER | CMD_INTX_DISABLE;
 	u16 want = (u16)((d->cmd & ~mask) | (v & mask));
 	u16 real = (u16)vpci_real_read(d, CFG_COMMAND, 2);
 
+	/* I/O decode, bus mastering without the IOMMU, and the rest: one line, then masked. */
+	if ((want & ~allowed) && ratelimit_check(&vp->rl))
+		printk(LOG_INFO, "%s: vpci: 00:%02x.%x: COMMAND 0x%x: 0x%x refused\n", vp->owner,
+		       d->devfn >> 3, d->devfn & 7, want, want & ~allowed);
 	d->cmd = want & allowed;
 	vpci_real_write(d, CFG_COMMAND, 2, (real & ~ours) | d->cmd);
 }
@@ -251,7 +254,7 @@ static void vpci_write_dword(struct vpci *vp, struct vpci_dev *d, u16 off, u32 m
 {
 	if (off == CFG_COMMAND) {
 		if (mask & 0xffff)
-			vpci_command(d, mask & 0xffff, v);
+			vpci_command(vp, d, mask & 0xffff, v);
 		vpci_pass_bytes(d, off, mask & 0xffff0000, v); /* STATUS: write-1-to-clear */
 	} else if (off >= CFG_BAR0 && off < CFG_BAR0 + 4 * VPCI_BARS) {
 		vpci_bar_write(vp, d, off, mask, v);
@@ -278,7 +281,17 @@ void vpci_cfg_write(struct vpci *vp, u8 bus, u8 devfn, u16 off, u8 width, u32 va
 	struct vpci_dev *d = vpci_find(vp, bus, devfn);
 	u32 shift = 8 * (off & 3), mask;
 
-	if (!d || !vpci_access_ok(d, off, width))
+	if (!d) {
+		/* Aimed at a function it does not have: another's, the host's, or nothing. */
+		vp->dropped++;
+		if (ratelimit_check(&vp->rl))
+			printk(LOG_INFO,
+			       "%s: vpci: write 0x%x to %02x:%02x.%x offset 0x%x (not on its bus) "
+			       "dropped\n",
+			       vp->owner, val, bus, devfn >> 3, devfn & 7, off);
+		return;
+	}
+	if (!vpci_access_ok(d, off, width))
 		return;
 	mask = (width == 4 ? ~0U : (u32)BIT(8 * width) - 1) << shift;
 	vpci_write_dword(vp, d, off & ~3, mask, val << shift);

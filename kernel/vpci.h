@@ -12,6 +12,7 @@
 #ifndef KERNEL_VPCI_H
 #define KERNEL_VPCI_H
 
+#include "kernel/printk.h"
 #include "kernel/types.h"
 
 #define VPCI_MAX_FUNCS 8
@@ -64,7 +65,8 @@ struct vpci {
 	u64 ecam_gpa;      /* base of the ECAM window */
 	struct vpci_dev devs[VPCI_MAX_FUNCS];
 	u32 count;
-	u64 dropped; /* config writes filtered away */
+	u64 dropped;         /* config writes filtered away */
+	struct ratelimit rl; /* its own: one partition's drops never silence another's */
 };
 
 /* An empty bus for partition `owner` with its ECAM window at ecam_gpa. */

@@ -5,7 +5,7 @@
  * hypervisor must have stopped or refused it, so anything printed afterwards
  * that says FAILED is a hole. Modes that survive keep a heartbeat going.
  */
-#include "guests/lib/guest.h"
+#include "guests/attack/attack.h"
 
 #define PATTERN 0x5061747465726e00ULL /* "Pattern\0"; each word holds PATTERN ^ its GPA */
 
@@ -20,14 +20,15 @@ static void heartbeat_forever(void)
 	}
 }
 
-/* Touch a guest-physical address outside RAM (op=read|write|exec). */
+/* Touch a guest-physical address outside RAM (op=read|write|exec; a write stores value=). */
 static int attack_npf(void)
 {
-	u64 gpa = 0x40000000;
+	u64 gpa = 0x40000000, value = 0x6b636174746121ULL;
 	char op[8] = "write";
 	volatile u64 *p;
 
 	arg_u64("addr", &gpa);
+	arg_u64("value", &value);
 	arg_str("op", op, sizeof(op));
 	if (map_identity(gpa, 1, false)) {
 		printf("attack: cannot map GPA 0x%llx\n", gpa);
@@ -39,8 +40,10 @@ static int attack_npf(void)
 		printf("attack: FAILED: read 0x%llx\n", *p);
 	else if (!strcmp(op, "exec"))
 		((void (*)(void))gpa)();
+	else if (gpa & 7)
+		*(volatile u32 *)p = (u32)value;
 	else
-		*p = 0x6b636174746121ULL;
+		*p = value;
 	printf("attack: FAILED: the access to GPA 0x%llx went through\n", gpa);
 	return 1;
 }
@@ -280,6 +283,67 @@ static int attack_dev(void)
 	return 0;
 }
 
+/*
+ * INIT and SIPI to another CPU through the xAPIC page (ICR high, then low),
+ * as an OS would start an AP: dest= names the APIC ID (default 1).
+ */
+static int attack_xapic(void)
+{
+	volatile u32 *apic = (volatile u32 *)0xfee00000ULL;
+	u64 dest = 1;
+
+	arg_u64("dest", &dest);
+	if (map_identity(0xfee00000ULL, 4096, true))
+		return 1;
+	printf("attack: INIT and SIPI to APIC ID %llu through the xAPIC ICR\n", dest);
+	apic[0x310 / 4] = (u32)dest << 24;
+	apic[0x300 / 4] = 0x4500; /* INIT, assert */
+	delay_ms(10);
+	apic[0x310 / 4] = (u32)dest << 24;
+	apic[0x300 / 4] = 0x4610; /* SIPI, start at 0x10000 */
+	printf("attack: the ICR writes went through (APIC ID reads 0x%x)\n", apic[0x20 / 4]);
+	halt_forever();
+}
+
+/*
+ * Byte writes to ports that are the host's: io=PORT:VALUE,PORT:VALUE,...
+ * (the PIC, the PIT, reset registers). Then halt: what happened is judged
+ * from outside (QEMU's trace of the devices behind those ports).
+ */
+static int attack_io(void)
+{
+	char list[128] = "", *p = list;
+	u32 n = 0;
+
+	arg_str("io", list, sizeof(list));
+	while (*p) {
+		bool ok1, ok2;
+		char *colon = p, *end;
+		u64 port, val;
+
+		while (*colon && *colon != ':')
+			colon++;
+		end = colon;
+		while (*end && *end != ',')
+			end++;
+		if (!*colon)
+			break;
+		*colon = '\0';
+		if (*end)
+			*end++ = '\0';
+		port = parse_num(p, &ok1);
+		val = parse_num(colon + 1, &ok2);
+		p = end;
+		if (!ok1 || !ok2)
+			continue;
+		printf("attack: outb 0x%llx -> port 0x%llx\n", val, port);
+		outb((u16)port, (u8)val);
+		n++;
+	}
+	printf("attack: %u port writes done\n", n);
+	halt_forever();
+}
+
 /* --- probe: CPUID and MSRs as the partition sees them --- */
 
 static u32 probe_msr;
@@ -360,7 +424,8 @@ int main(void)
 		{ "flood", attack_flood }, { "ioport", attack_ioport },
 		{ "hcall", attack_hcall }, { "pattern", attack_pattern },
 		{ "probe", attack_probe }, { "pci", attack_pci },
-		{ "dev", attack_dev },
+		{ "dev", attack_dev },     { "net", attack_net },
+		{ "xapic", attack_xapic }, { "io", attack_io },
 	};
 	char mode[16] = "";
 	u64 delay = 0;

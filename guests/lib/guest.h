@@ -74,6 +74,11 @@ static inline u8 inb(u16 port)
 	return v;
 }
 
+static inline void outw(u16 port, u16 v)
+{
+	__asm__ __volatile__("outw %0, %1" ::"a"(v), "Nd"(port));
+}
+
 static inline void outl(u16 port, u32 v)
 {
 	__asm__ __volatile__("outl %0, %1" ::"a"(v), "Nd"(port));

@@ -26,6 +26,11 @@
 #define  V2P_RSTI         BIT32(6) /* PF reset in progress */
 #define  V2P_RSTD         BIT32(7) /* PF reset done (read-to-clear) */
 #define  V2P_R2C_BITS     (V2P_PFSTS | V2P_PFACK | V2P_RSTD)
+#define VTEICS            0x1520 /* VF Extended Interrupt Cause Set */
+#define VTEIMS            0x1524 /* VF Extended Interrupt Mask Set */
+#define VTIVAR            0x1700 /* VF Interrupt Vector Allocation: byte 0 receive queue 0 */
+#define VTIVAR_MISC       0x1740 /* ... byte 0: the mailbox */
+#define  IVAR_VALID       BIT32(7)
 #define VFGPRC            0x0f10 /* good packets received */
 #define VFGPTC            0x0f14 /* good packets transmitted */
 /* Queue 0 of the VF (the 0x28xx/0x38xx aliases; 0xC000/0xE000 are not mapped for VFs). */
@@ -472,6 +477,70 @@ int igbvf_rx_poll(struct igbvf *vf, igbvf_rx_fn fn, void *ctx, int budget)
 void igbvf_reset_quiet(struct igbvf *vf)
 {
 	wr32(vf, VTCTRL, VTCTRL_RST);
+}
+
+int igbvf_mbx_call(struct igbvf *vf, const u32 *msg, unsigned n, u32 *reply, unsigned rn)
+{
+	if (n == 0 || n > VMBMEM_WORDS || rn == 0 || rn > VMBMEM_WORDS)
+		return -IGBVF_EINVAL;
+	return mbx_call(vf, msg, n, reply, rn);
+}
+
+int igbvf_mbx_post(struct igbvf *vf, const u32 *msg, unsigned n)
+{
+	if (n == 0 || n > VMBMEM_WORDS || mbx_lock(vf))
+		return n == 0 || n > VMBMEM_WORDS ? -IGBVF_EINVAL : -IGBVF_ETIMEDOUT;
+	for (unsigned i = 0; i < n; i++)
+		wr32(vf, VMBMEM + 4 * i, msg[i]);
+	wr32(vf, V2PMAILBOX, V2P_REQ); /* also drops VFU; the answer is not waited for */
+	return 0;
+}
+
+int igbvf_tx_from(struct igbvf *vf, u64 gpa, u32 len)
+{
+	u32 i = vf->tx_next, next = (i + 1) % IGBVF_TX_RING;
+	volatile struct igbvf_tx_desc *d = &vf->tx[i];
+
+	if (len < 14 || len > IGBVF_BUF || next == vf->tx_clean)
+		return -IGBVF_EINVAL;
+	d->addr = gpa;
+	d->cmd_type_len =
+		len | TXD_DTYP_DATA | TXD_CMD_DEXT | TXD_CMD_EOP | TXD_CMD_IFCS | TXD_CMD_RS;
+	d->olinfo_status = len << TXD_PAYLEN_SHIFT;
+	barrier();
+	vf->tx_next = next;
+	wr32(vf, TDT, next);
+	return (int)i;
+}
+
+u32 igbvf_tx_status(struct igbvf *vf, u32 idx)
+{
+	return ((volatile struct igbvf_tx_desc *)vf->tx)[idx % IGBVF_TX_RING].olinfo_status;
+}
+
+void igbvf_aim_ring(struct igbvf *vf, bool tx, u64 gpa)
+{
+	u32 ctl = tx ? TXDCTL : RXDCTL, bal = tx ? TDBAL : RDBAL, bah = tx ? TDBAH : RDBAH;
+	u32 head = tx ? TDH : RDH, tail = tx ? TDT : RDT;
+
+	wr32(vf, ctl, 0);
+	wr32(vf, bal, (u32)gpa);
+	wr32(vf, bah, (u32)(gpa >> 32));
+	wr32(vf, head, 0);
+	wr32(vf, tail, 0);
+	wr32(vf, ctl, XDCTL_ENABLE);
+	barrier();
+	/* TX: one descriptor to fetch now; RX: every descriptor free for the next frame. */
+	wr32(vf, tail, tx ? 1 : IGBVF_RX_RING - 1);
+}
+
+void igbvf_irq_raise(struct igbvf *vf, u32 entry)
+{
+	entry &= 3;
+	wr32(vf, VTIVAR_MISC, entry | IVAR_VALID);
+	wr32(vf, VTIVAR, entry | IVAR_VALID);
+	wr32(vf, VTEIMS, BIT32(entry));
+	wr32(vf, VTEICS, BIT32(entry));
 }
 
 int igbvf_aim_rx(struct igbvf *vf, u64 gpa)

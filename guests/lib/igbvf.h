@@ -121,6 +121,21 @@ void igbvf_reset_quiet(struct igbvf *vf);
 int igbvf_aim_rx(struct igbvf *vf, u64 gpa);
 
 /*
+ * Test aids for the hostile guest (guests/attack/): one mailbox request and its
+ * reply (0 on ACK, -IGBVF_ENACK on NACK); a request posted without waiting for
+ * the PF (a storm); a transmit descriptor whose buffer is gpa, wherever that
+ * is (returns its index; igbvf_tx_status() reads its write-back); a whole
+ * descriptor ring moved to gpa (igbvf_up() restores the rings afterwards).
+ */
+int igbvf_mbx_call(struct igbvf *vf, const u32 *msg, unsigned n, u32 *reply, unsigned rn);
+int igbvf_mbx_post(struct igbvf *vf, const u32 *msg, unsigned n);
+int igbvf_tx_from(struct igbvf *vf, u64 gpa, u32 len);
+u32 igbvf_tx_status(struct igbvf *vf, u32 idx);
+void igbvf_aim_ring(struct igbvf *vf, bool tx, u64 gpa);
+/* Test aid: route the VF's causes to MSI-X entry `entry` (0-2) and raise it (VTEICS). */
+void igbvf_irq_raise(struct igbvf *vf, u32 entry);
+
+/*
  * Register access at offset off of BAR 0: uncached MMIO (guests/lib/igbvf_io.c);
  * the host unit test (tests/unit/test_igbvf.c) links a model of the VF instead.
  */

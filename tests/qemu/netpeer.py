@@ -6,6 +6,7 @@
     netpeer.py ctl DST COMMAND...        (one datagram to UDP port 7001, prints the reply)
     netpeer.py capture IFACE SECONDS     (frames the NIC sent to the tap, JSON lines)
     netpeer.py send IFACE DST_MAC SRC_IP DST_IP COUNT [--port 7]  (raw UDP frames)
+    netpeer.py udp DST PORT HEX [--count 1] [--gap 0.05]  (datagrams with this payload)
 
 Every result goes to stdout as one JSON object per line. Only 192.0.2.0/24 hosts
 the test created are ever addressed.
@@ -132,6 +133,17 @@ def send(a):
     return 0
 
 
+def udp(a):
+    """COUNT datagrams carrying exactly the payload HEX (no answer expected)."""
+    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    data = bytes.fromhex(a.hex)
+    for _ in range(a.count):
+        s.sendto(data, (a.dst, a.port))
+        time.sleep(a.gap)
+    print(json.dumps({"sent": a.count, "len": len(data)}))
+    return 0
+
+
 def main():
     p = argparse.ArgumentParser()
     sub = p.add_subparsers(dest="cmd", required=True)
@@ -158,11 +170,18 @@ def main():
     s.add_argument("count", type=int)
     s.add_argument("--port", type=int, default=7)
     s.add_argument("--gap", type=float, default=0.005)
+    u = sub.add_parser("udp")
+    u.add_argument("dst")
+    u.add_argument("port", type=int)
+    u.add_argument("hex")
+    u.add_argument("--count", type=int, default=1)
+    u.add_argument("--gap", type=float, default=0.05)
     a = p.parse_args()
     for ip in [getattr(a, "dst", None), getattr(a, "dst_ip", None)]:
         if ip and not ip.startswith("192.0.2."):
             sys.exit("netpeer: only 192.0.2.0/24 (the test's own network) is addressed")
-    return {"udp-echo": udp_echo, "ctl": ctl, "capture": capture, "send": send}[a.cmd](a)
+    return {"udp-echo": udp_echo, "ctl": ctl, "capture": capture, "send": send,
+            "udp": udp}[a.cmd](a)
 
 
 if __name__ == "__main__":

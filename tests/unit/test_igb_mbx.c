@@ -200,6 +200,7 @@ static void test_vlan(void **state)
 	assert_int_equal(send(), msg[0] | IGB_MSG_ACK | IGB_MSG_CTS);
 	msg[1] = 100;
 	assert_int_equal(send(), msg[0] | IGB_MSG_NACK | IGB_MSG_CTS);
+	log_has("igb: warning: VF1 (p2): NACK to SET_VLAN (0x00010004 0x00000064)");
 	msg[0] = IGB_VF_SET_VLAN;
 	msg[1] = 0x10000; /* not a VLAN ID */
 	assert_int_equal(send(), msg[0] | IGB_MSG_NACK | IGB_MSG_CTS);
@@ -240,6 +241,7 @@ static void test_garbage(void **state)
 		assert_int_equal(r.reply[0] & (IGB_MSG_ACK | IGB_MSG_CTS), IGB_MSG_CTS);
 	}
 	assert_true(vf.cts); /* garbage does not reset anything */
+	log_has("igb: warning: VF1 (p2): NACK to an unknown message (0x00000000 0x000005f2)");
 	assert_int_equal(vf.max_frame, 0);
 	/* Messages of the wrong length are refused too. */
 	igb_mbx_msg(&vf, msg, 0, now, &r);

@@ -135,6 +135,10 @@ static void test_empty_bus_and_absent_functions(void **state)
 	assert_int_equal(vpci_cfg_read(&vp, 1, 0x08, 0, 4), 0xffffffff);
 	vpci_cfg_write(&vp, 1, 0x08, 4, 2, 0x7);
 	assert_int_equal(dev.nw, 0);
+	/* Writes aimed at what is not on the bus (the host's, another's) are said so. */
+	assert_true(test_log_has("p9: vpci: write 0x7 to 01:01.0 offset 0x4 (not on its bus) "
+				 "dropped"));
+	assert_true(vp.dropped >= 1);
 }
 
 static void test_ids_and_quiesced_on_add(void **state)
@@ -157,6 +161,10 @@ static void test_command_filter(void **state)
 	wr(4, 2, 0xffff);
 	assert_int_equal(rd(4, 2), 0x0402); /* memory decode and INTx disable only */
 	assert_int_equal(get32(0x04) & 0xffff, 0x0402);
+	assert_true(test_log_has("p9: vpci: 00:01.0: COMMAND 0xffff: 0xfbfd refused"));
+	test_log_clear();
+	wr(4, 2, 0x0402); /* only allowed bits: nothing to say */
+	assert_false(test_log_has("refused"));
 	wr(4, 2, 0x0004); /* bus master: not while DMA is not confined */
 	assert_int_equal(get32(0x04) & 7, 0);
 	vp.devs[0].f.dma_allowed = true;
