@@ -8,6 +8,7 @@
 #   make debug    QEMU stopped at the first instruction, gdb attached
 #   make bench    the benchmark (see README)
 #   make lint     clang-format check and cppcheck
+#   make fuzz     every libFuzzer harness for FUZZ_SECONDS (30) each (tests/fuzz/README.md)
 #
 # Each directory lists its objects in a small objects.mk.
 

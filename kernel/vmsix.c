@@ -7,7 +7,11 @@
 int vmsix_init(struct vmsix *v, const char *owner, volatile u8 *table, u64 page_gpa, u32 table_off,
 	       u16 entries)
 {
-	if (entries == 0 || entries > VMSIX_MAX_ENTRIES ||
+	/*
+	 * The Table Offset is QWORD aligned (PCIe Base 4.0 7.7.2.4): vmsix_locate()
+	 * relies on it to keep an 8-byte access inside one entry.
+	 */
+	if (entries == 0 || entries > VMSIX_MAX_ENTRIES || !IS_ALIGNED(table_off, 8) ||
 	    !range_ok(table_off, (u64)entries * VMSIX_ENTRY_SIZE, PAGE_SIZE))
 		return -EINVAL;
 	memset(v, 0, sizeof(*v));

@@ -32,7 +32,8 @@ struct vmsix {
  * Emulate `entries` entries of the real table at `table` (its page at
  * page_gpa, the table at table_off in it). Masks every real entry; the
  * guest starts with every entry masked and zero, as after reset.
- * 0, or -EINVAL (too many entries or not inside one page).
+ * 0, or -EINVAL (too many entries, a table offset that is not QWORD aligned,
+ * or a table not inside one page).
  */
 int vmsix_init(struct vmsix *v, const char *owner, volatile u8 *table, u64 page_gpa, u32 table_off,
 	       u16 entries);

@@ -87,6 +87,23 @@ static bool vpci_in_msi(const struct vpci_dev *d, u16 off)
 	       off - d->f.cap_msi < vpci_msi_len(vpci_msi_flags(d));
 }
 
+/*
+ * The guest's copy of the MSI capability: only the capability's own bytes,
+ * and only those inside config space (pci.c checks that 10 bytes fit, so a
+ * 32-bit MSI may sit at 0xf4, and a broken device may claim a longer one there).
+ */
+static void vpci_take_msi(struct vpci_dev *d)
+{
+	u16 len = vpci_msi_len((u16)vpci_real_read(d, d->f.cap_msi + MSI_FLAGS, 2));
+
+	for (u16 i = 0; i < len && d->f.cap_msi + i < d->f.cfg_size; i += 4) {
+		u32 v = vpci_real_read(d, d->f.cap_msi + i, 4);
+
+		memcpy(d->msi + i, &v, 4);
+	}
+	d->msi[MSI_FLAGS] &= ~MSI_FLAGS_ENABLE;
+}
+
 /* Quiesce the function and take the guest's copies of its interrupt state. */
 static void vpci_take(struct vpci_dev *d)
 {
@@ -94,14 +111,8 @@ static void vpci_take(struct vpci_dev *d)
 
 	vpci_real_write(d, CFG_COMMAND, 2, cmd & ~(CMD_IO | CMD_MEMORY | CMD_MASTER));
 	d->intline = 0xff;
-	if (d->f.cap_msi) {
-		for (u16 i = 0; i < VPCI_MSI_SIZE; i += 4) {
-			u32 v = vpci_real_read(d, d->f.cap_msi + i, 4);
-
-			memcpy(d->msi + i, &v, 4);
-		}
-		d->msi[MSI_FLAGS] &= ~MSI_FLAGS_ENABLE;
-	}
+	if (d->f.cap_msi)
+		vpci_take_msi(d);
 	if (d->f.cap_msix)
 		d->msix_ctrl = (u16)vpci_real_read(d, d->f.cap_msix + MSIX_FLAGS, 2) &
 			       ~(MSIX_FLAGS_ENABLE | MSIX_FLAGS_MASKALL);

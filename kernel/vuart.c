@@ -128,6 +128,11 @@ static void vuart_emit_line(struct vuart *u, u64 now)
 	u->len = 0;
 }
 
+static bool vuart_printable(unsigned char c)
+{
+	return (c >= 0x20 && c < 0x7f) || c == '\t';
+}
+
 void vuart_putc(struct vuart *u, char c, u64 now)
 {
 	if (c == '\n') {
@@ -136,8 +141,12 @@ void vuart_putc(struct vuart *u, char c, u64 now)
 	}
 	if (c == '\r')
 		return;
-	/* Control characters could rewrite the host's terminal: show them as '?'. */
-	u->line[u->len++] = ((unsigned char)c < 0x20 && c != '\t') || c == 0x7f ? '?' : c;
+	/*
+	 * Only printable ASCII and tab reach the host's console: C0 controls, DEL
+	 * and every byte >= 0x80 (0x9b is a one-byte CSI on 8-bit terminals, and a
+	 * partial UTF-8 sequence could swallow the prefix of the next line) are '?'.
+	 */
+	u->line[u->len++] = vuart_printable((unsigned char)c) ? c : '?';
 	if (u->len == VUART_LINE_MAX)
 		vuart_emit_line(u, now);
 }

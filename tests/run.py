@@ -37,6 +37,29 @@ def run_unit():
     return passed, failed
 
 
+def run_fuzz():
+    """The fuzz smoke: each harness replays its seeds (crash regressions included), then
+    fuzzes; one test per harness. The whole smoke stays within FUZZ_SMOKE_BUDGET seconds
+    (40, two harnesses at a time, up to two seconds of each spent starting and replaying),
+    unless FUZZ_SMOKE_SECONDS fixes each harness's time."""
+    sys.path.insert(0, os.path.join(ROOT, "tests", "fuzz"))
+    import run_fuzz
+    names = run_fuzz.harnesses()
+    if not names:
+        print("fuzz: no harness built (make fuzz-bins): FAILED")
+        return 0, 1
+    jobs = 2
+    rounds = (len(names) + jobs - 1) // jobs
+    budget = int(os.environ.get("FUZZ_SMOKE_BUDGET", "40"))
+    seconds = int(os.environ.get("FUZZ_SMOKE_SECONDS", max(1, min(3, budget // rounds - 2))))
+    start = time.monotonic()
+    results = run_fuzz.run_all(seconds, jobs=jobs, smoke=True)
+    bad = sum(not r.ok for r in results)
+    print("fuzz: smoke of %d harnesses (%d s each) took %.0f s, %d not clean" % (
+        len(results), seconds, time.monotonic() - start, bad))
+    return len(results) - bad, bad
+
+
 def run_lint():
     """`make lint` (cppcheck + clang-format check) counts as one test."""
     p = subprocess.run(["make", "-s", "lint"], cwd=ROOT, capture_output=True, text=True)
@@ -77,9 +100,10 @@ def main():
     start = time.monotonic()
     args = sys.argv[1:]
     up, uf = run_unit()
+    fp, ff = run_fuzz()
     lp, lf = run_lint()
     sp, sf = run_pytest(args)
-    passed, failed = up + lp + sp, uf + lf + sf
+    passed, failed = up + fp + lp + sp, uf + ff + lf + sf
     wall = time.monotonic() - start
     print("make test: %.0f s wall time" % wall)
     print("%d passed, %d failed" % (passed, failed))

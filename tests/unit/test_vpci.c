@@ -19,6 +19,7 @@ struct cfg_write {
 
 struct fake {
 	u8 cfg[4096];
+	u16 size; /* when set: config space ends here, and no access may pass it (pci.c refuses) */
 	struct cfg_write w[256];
 	unsigned nw;
 };
@@ -31,6 +32,7 @@ static u32 fake_read(const void *d, u16 off, u8 width)
 	u32 v = 0;
 
 	assert_ptr_equal(d, &dev);
+	assert_true(!dev.size || off + width <= dev.size);
 	memcpy(&v, dev.cfg + off, width);
 	return v;
 }
@@ -319,6 +321,27 @@ static void test_bus_is_full(void **state)
 	assert_int_equal(vpci_cfg_read(&vp, 0, 0x40, 0x100, 4), 0xffffffff); /* 256-byte space */
 }
 
+/* A 32-bit MSI at 0xf4 ends at 0x100: taking it reads nothing past the 256-byte space (fuzz_vpci). */
+static void test_msi_at_end_of_config_space(void **state)
+{
+	struct vpci_func f = { .dev = &dev, .be = &fake_be, .cfg_size = 256, .cap_msi = 0xf4 };
+
+	(void)state;
+	memset(&dev, 0, sizeof(dev));
+	dev.size = 256;
+	put32(0xf4, 0x00010005); /* MSI, 32-bit, no per-vector masking: 12 bytes; enabled */
+	put32(0xf8, 0xfee00000);
+	put32(0xfc, 0x00004041);
+	vpci_init(&vp, "p9", 0xe0000000);
+	assert_int_equal(vpci_add(&vp, &f), 0x08);
+	assert_int_equal(rd(0xf4, 4), 0x00000005); /* the guest's copy, not enabled */
+	assert_int_equal(rd(0xf8, 4), 0xfee00000);
+	assert_int_equal(rd(0xfc, 2), 0x4041);
+	wr(0xf6, 2, 0x0001);
+	assert_int_equal(rd(0xf4, 4), 0x00010005);
+	untouched(0xf4, 0x100);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -333,6 +356,7 @@ int main(void)
 		cmocka_unit_test_setup(test_ecam, setup),
 		cmocka_unit_test_setup(test_ecam_placement, setup),
 		cmocka_unit_test_setup(test_bus_is_full, setup),
+		cmocka_unit_test_setup(test_msi_at_end_of_config_space, setup),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -75,6 +75,11 @@ static void test_control_characters_are_neutralised(void **state)
 	(void)state;
 	out("a\x1b[2Jb\x07\tc\x7f\n", 0);
 	assert_string_equal(lines[0], "a?[2Jb?\tc?");
+	/* 8-bit CSI (0x9b) and other bytes >= 0x80: never raw on the console */
+	out("x\x9b"
+	    "2Jy\xc3\xa9\xff\n",
+	    0);
+	assert_string_equal(lines[1], "x?2Jy???");
 }
 
 static void test_registers(void **state)
