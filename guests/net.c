@@ -8,7 +8,9 @@
  *
  * Command line (after "--"): ip=A.B.C.D[/len] (default 192.0.2.(11 + part_id)/24,
  * the network plan), peer= (192.0.2.1), vf=N (the Nth VF it owns, 0), stats=MS
- * (10000; 0: never), ctl=1 (accept test commands on UDP port 7001). Test modes,
+ * (10000; 0: never), ctl=1 (accept test commands on UDP port 7001), irq=msix
+ * (wait with HLT for the VF's receive interrupt, MSI-X entry 0, instead of
+ * polling; a 100 ms APIC timer still wakes it for the PF). Test modes,
  * run once the VF is up (after delay= ms): askmac=MAC (ask the PF for a foreign
  * MAC: expect a NACK), spoof=MAC (send frames to the peer with that source MAC),
  * dma_escape=GPA (aim an RX descriptor outside our RAM: VT-d must fault),
@@ -16,8 +18,10 @@
  * handshake, as if the PF had forgotten us). askmac, dma_escape and reset_vf
  * need a VF. guests/README.md has details.
  */
+#include "guests/lib/apic.h"
 #include "guests/lib/guest.h"
 #include "guests/lib/igbvf.h"
+#include "guests/lib/msix.h"
 #include "guests/lib/net.h"
 #include "guests/lib/netdev.h"
 #include "guests/lib/pci.h"
@@ -29,6 +33,9 @@
 #define CHECK_MS     2000 /* igbvf's watchdog period */
 #define SPOOF_FRAMES 5
 #define UP_RETRY_MS  2000
+#define VEC_RX       0x41 /* the VF's receive interrupt (irq=msix) */
+#define VEC_TICK     0x30 /* the APIC timer, every SERVICE_MS (irq=msix) */
+#define RX_ENTRY     0    /* the VF's MSI-X entry for RX queue 0 */
 
 static struct igbvf vf;
 static struct pvnet pv;
@@ -36,6 +43,8 @@ static struct netdev nd; /* one of the two */
 static struct net_if nif;
 static u32 peer_ip = 0xc0000201U; /* 192.0.2.1 */
 static bool ctl_enabled;
+static bool irq_mode;        /* irq=msix */
+static volatile u64 rx_irqs; /* receive interrupts taken */
 
 static const char *igbvf_err(int r)
 {
@@ -89,11 +98,11 @@ static size_t stats_text(char *buf, size_t size)
 		"rx=%llu rx_bytes=%llu tx=%llu tx_bytes=%llu bcast=%llu arp=%llu "
 		"ipv4=%llu icmp=%llu udp=%llu ip_options=%llu arp_replies=%llu "
 		"echo_replies=%llu udp_echoes=%llu nic_rx=%llu nic_tx=%llu dev_rx=%llu "
-		"dev_tx=%llu dev_rx_bad=%llu tx_full=%llu pf_msgs=%llu nic_tx_dropped=%llu",
+		"dev_tx=%llu dev_rx_bad=%llu tx_full=%llu pf_msgs=%llu nic_tx_dropped=%llu irqs=%llu",
 		c->rx_frames, c->rx_bytes, c->tx_frames, c->tx_bytes, c->rx_broadcast, c->rx_arp,
 		c->rx_ipv4, c->rx_icmp, c->rx_udp, c->rx_ip_options, c->tx_arp_reply,
 		c->tx_icmp_reply, c->tx_udp_echo, d.nic_rx, d.nic_tx, d.rx_frames, d.tx_frames,
-		d.rx_bad, d.tx_full, have_vf() ? vf.st.pf_msgs : 0, d.nic_tx_dropped);
+		d.rx_bad, d.tx_full, have_vf() ? vf.st.pf_msgs : 0, d.nic_tx_dropped, (u64)rx_irqs);
 	for (int i = 0; i < NET_DROP_COUNT && n < size; i++)
 		n += (size_t)snprintf(buf + n, size - n, " drop_%s=%llu",
 				      net_drop_name((enum net_drop)i), c->drops[i]);
@@ -107,9 +116,9 @@ static void stats_print(void)
 
 	netdev_stats(&nd, &d);
 	printf("net: stats rx %llu tx %llu arp %llu icmp %llu udp %llu drops %llu nic_rx %llu "
-	       "nic_tx %llu\n",
+	       "nic_tx %llu irqs %llu\n",
 	       c->rx_frames, c->tx_frames, c->rx_arp, c->rx_icmp, c->rx_udp, drops_total(),
-	       d.nic_rx, d.nic_tx);
+	       d.nic_rx, d.nic_tx, (u64)rx_irqs);
 	for (int i = 0; i < NET_DROP_COUNT; i++)
 		if (c->drops[i])
 			printf("net: drop %s %llu\n", net_drop_name((enum net_drop)i), c->drops[i]);
@@ -255,7 +264,37 @@ static void dev_up(bool flr, const char *what)
 	if (have_vf())
 		memcpy(nd.mac, vf.mac, 6);
 	memcpy(nif.mac, nd.mac, 6);
+	if (irq_mode)
+		igbvf_rx_irq(&vf, RX_ENTRY); /* the reset cleared the VF's interrupt setup */
 	announce(what);
+}
+
+/* --- interrupt mode (irq=msix) --- */
+
+static void on_rx_irq(u32 v)
+{
+	(void)v;
+	rx_irqs++;
+	apic_eoi();
+}
+
+static void on_tick(u32 v)
+{
+	(void)v;
+	apic_eoi();
+}
+
+/* The APIC, the receive vector on MSI-X entry RX_ENTRY, and a wake-up every SERVICE_MS. */
+static int irq_setup(void)
+{
+	irq_set_handler(VEC_RX, on_rx_irq);
+	irq_set_handler(VEC_TICK, on_tick);
+	if (apic_init(true) || msix_route(vf.devfn, RX_ENTRY, VEC_RX, apic_id()))
+		return -1;
+	apic_timer(VEC_TICK, SERVICE_MS * 1000000U, true);
+	printf("net: interrupt mode: MSI-X entry %u, vector 0x%x, APIC ID %u\n", RX_ENTRY, VEC_RX,
+	       apic_id());
+	return 0;
 }
 
 static bool quiet_reset;
@@ -310,7 +349,7 @@ static const char *ctl_run(char *cmd)
 	if (!strcmp(cmd, "txraw"))
 		return tx_raw(arg);
 	if (!strcmp(cmd, "stop")) {
-		printf("net: stopping\n");
+		printf("net: stopping (%llu receive interrupts)\n", (u64)rx_irqs);
 		hv_shutdown(0);
 	}
 	return "unknown command";
@@ -463,7 +502,9 @@ static void serve(u64 stats_ms)
 			next_stats = now + stats_ms * per_ms;
 			stats_print();
 		}
-		if (!n)
+		if (!n && irq_mode)
+			irq_wait(); /* until a frame, or the next tick */
+		else if (!n)
 			cpu_relax();
 	}
 }
@@ -507,15 +548,22 @@ static int open_nic(void)
 int main(void)
 {
 	u64 stats_ms = 10000, ctl_on = 0;
+	char mode[8];
 	u32 ip, mask;
 
 	arg_u64("stats", &stats_ms);
 	arg_u64("ctl", &ctl_on);
 	ctl_enabled = ctl_on != 0;
+	irq_mode = arg_str("irq", mode, sizeof(mode)) && !strcmp(mode, "msix");
 	net_config(&ip, &mask);
 	if (open_nic())
 		return 1;
 	net_init(&nif, nd.mac, ip, mask, dev_tx, &nd);
+	if (irq_mode && (!have_vf() || irq_setup())) {
+		printf("net: interrupt mode unavailable (%s): polling\n",
+		       have_vf() ? "no MSI-X or APIC" : "a pv NIC has no interrupt");
+		irq_mode = false;
+	}
 	nif.udp_hook = ctl_datagram;
 	dev_up(false, "up");
 	check_mac();

@@ -7,15 +7,18 @@
 #include "kernel/part.h"
 #include "kernel/printk.h"
 #include "kernel/string.h"
+#include "kernel/vmsi.h"
 #include "kernel/vmsix.h"
 #include "iommu/iommu.h"
 #include "pci/pci.h"
 #include "pci/sriov.h"
 
-/* A trapped MSI-X table and the partition whose vCPUs reach it. */
+/* A trapped MSI-X table, the partition whose vCPUs it reaches, and its routes. */
 struct assign_msix {
 	struct partition *p;
+	const struct pci_dev *d;
 	struct vmsix v;
+	struct vmsi routes;
 };
 
 static u32 assign_cfg_read(const void *dev, u16 off, u8 width)
@@ -41,7 +44,25 @@ static void assign_cfg_write(const void *dev, u16 off, u8 width, u32 val)
 		pci_cfg_write32(d, off, val);
 }
 
-static const struct vpci_backend assign_be = { assign_cfg_read, assign_cfg_write };
+/*
+ * The guest's MSI-X Enable and Function Mask reach the real function only
+ * with interrupt remapping (its entries then hold remapped messages or stay
+ * masked); without, MSI-X stays off.
+ */
+static void assign_msix_control(void *ctx, u16 ctrl)
+{
+	struct assign_msix *m = ctx;
+	const struct pci_dev *d = m->d;
+	u16 real = pci_cfg_read16(d, d->cap_msix + PCI_MSIX_FLAGS);
+	u16 bits = PCI_MSIX_FLAGS_ENABLE | PCI_MSIX_FLAGS_MASKALL;
+
+	if (!m->routes.remap)
+		ctrl &= ~PCI_MSIX_FLAGS_ENABLE;
+	pci_cfg_write16(d, d->cap_msix + PCI_MSIX_FLAGS, (u16)((real & ~bits) | (ctrl & bits)));
+}
+
+static const struct vpci_backend assign_be = { assign_cfg_read, assign_cfg_write,
+					       assign_msix_control };
 
 static const char *assign_refusal(const struct pci_dev *d)
 {
@@ -75,10 +96,19 @@ static u64 assign_msix_read(void *ctx, u64 gpa, u8 size)
 static void assign_msix_write(void *ctx, u64 gpa, u8 size, u64 val)
 {
 	struct assign_msix *m = ctx;
+	int e = vmsix_entry(&m->v, gpa, size);
 
 	spin_lock(&m->p->dev_lock);
 	vmsix_write(&m->v, gpa, size, val);
+	if (e >= 0)
+		vmsi_update(&m->routes, (u16)e);
 	spin_unlock(&m->p->dev_lock);
+}
+
+/* The partition's trapped MSI-X tables, found by their emulated ranges. */
+static struct assign_msix *assign_msix_at(const struct partition *p, u32 i)
+{
+	return p->mmio[i].read == assign_msix_read ? p->mmio[i].ctx : NULL;
 }
 
 /* The page of BAR `bar` holding d's MSI-X table, as an offset into the BAR; ~0 when none. */
@@ -90,7 +120,8 @@ static u64 assign_msix_page(const struct pci_dev *d, int bar)
 }
 
 /* Trap the MSI-X table's page at gpa: it is emulated (kernel/vmsix.h), never mapped. */
-static int assign_trap_msix(struct partition *p, const struct pci_dev *d, u64 bar_hpa, u64 gpa)
+static int assign_trap_msix(struct partition *p, const struct pci_dev *d, u64 bar_hpa, u64 gpa,
+			    struct vpci_func *f)
 {
 	u32 off = d->msix.table_off % PAGE_SIZE;
 	struct assign_msix *m = kzalloc(sizeof(*m));
@@ -100,6 +131,9 @@ static int assign_trap_msix(struct partition *p, const struct pci_dev *d, u64 ba
 	    vmsix_init(&m->v, p->name, table + off, gpa, off, d->msix.table_size))
 		return -ENOSPC;
 	m->p = p;
+	m->d = d;
+	vmsi_init(&m->routes, p, d->seg, (u16)(d->bus << 8 | d->devfn), &m->v, p->iommu != NULL);
+	f->msix_ctx = m;
 	p->mmio[p->mmio_count++] =
 		(struct part_mmio){ gpa, PAGE_SIZE, assign_msix_read, assign_msix_write, m };
 	part_info(p, PCI_FMT ": MSI-X table (%u entries) emulated at GPA 0x%llx\n", PCI_ARG(d),
@@ -108,7 +142,8 @@ static int assign_trap_msix(struct partition *p, const struct pci_dev *d, u64 ba
 }
 
 /* Map one memory BAR at gpa, leaving out (and trapping) the MSI-X table's page. */
-static int assign_map_bar(struct partition *p, const struct pci_dev *d, int i, u64 gpa)
+static int assign_map_bar(struct partition *p, const struct pci_dev *d, int i, u64 gpa,
+			  struct vpci_func *f)
 {
 	const struct pci_bar *b = &d->bar[i];
 	u64 t = assign_msix_page(d, i);
@@ -120,7 +155,7 @@ static int assign_map_bar(struct partition *p, const struct pci_dev *d, int i, u
 	     gpmap_map_mmio(&p->gpm, gpa + t + PAGE_SIZE, b->addr + t + PAGE_SIZE,
 			    b->size - t - PAGE_SIZE)))
 		return -ENOMEM;
-	return assign_trap_msix(p, d, b->addr + t, gpa + t);
+	return assign_trap_msix(p, d, b->addr + t, gpa + t, f);
 }
 
 /* Map d's memory BARs into p from *next on, each naturally aligned; fills f->bar. */
@@ -137,7 +172,7 @@ static int assign_bars(struct partition *p, const struct pci_dev *d, struct vpci
 		if ((b->type != PCI_BAR_MEM32 && b->type != PCI_BAR_MEM64) || !b->size)
 			continue;
 		gpa = ALIGN_UP(*next, b->size);
-		if (assign_map_bar(p, d, i, gpa))
+		if (assign_map_bar(p, d, i, gpa, f))
 			return -ENOMEM;
 		f->bar[i] = (struct vpci_bar){ gpa, b->size,
 					       b->type == PCI_BAR_MEM64 ? VPCI_BAR_MEM64
@@ -225,6 +260,9 @@ static int assign_one(struct partition *p, struct pci_dev *d, u64 *next)
 
 void assign_release(struct partition *p)
 {
+	for (u32 i = 0; i < p->mmio_count; i++)
+		if (assign_msix_at(p, i))
+			vmsi_release(&assign_msix_at(p, i)->routes);
 	for (u32 i = 0; i < p->vpci.count; i++) {
 		struct pci_dev *d = (struct pci_dev *)p->vpci.devs[i].f.dev;
 
@@ -242,6 +280,9 @@ void assign_release(struct partition *p)
 
 void assign_stop(struct partition *p)
 {
+	for (u32 i = 0; i < p->mmio_count; i++)
+		if (assign_msix_at(p, i))
+			vmsi_stop(&assign_msix_at(p, i)->routes);
 	for (u32 i = 0; i < p->vpci.count; i++) {
 		struct pci_dev *d = (struct pci_dev *)p->vpci.devs[i].f.dev;
 

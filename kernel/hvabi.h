@@ -230,6 +230,7 @@ _Static_assert(sizeof(struct hv_boot_info) <= 4096, "the boot information fits i
 #define HV_EXIT_EXCEPTION    13
 #define HV_EXIT_ENTRY_FAILED 14
 #define HV_EXIT_UNKNOWN      15
+#define HV_EXIT_IRQ_WINDOW   16 /* the guest can take a pending virtual interrupt now */
 #define HV_EXIT_REASONS      24 /* room in hv_part_info.exit_reasons[] */
 
 /*

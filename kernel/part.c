@@ -146,6 +146,26 @@ static void part_print_exits(const struct partition *p)
 	part_info(p, "exits: %s\n", n ? line : "none");
 }
 
+/* One line of interrupts taken ("p1: interrupts: injected 120, timer 100, ipi 0, msi 20"). */
+static void part_print_irqs(const struct partition *p)
+{
+	struct vcpu_irq_stats t = { 0 };
+
+	for (u32 i = 0; i < p->vcpu_count; i++) {
+		const struct vcpu *v = p->vcpus[i];
+
+		if (!v)
+			continue;
+		t.injected += v->irqs.injected;
+		t.timer += v->irqs.timer;
+		t.ipi += v->irqs.ipi;
+		t.msi += v->irqs.msi;
+	}
+	if (t.injected || t.timer || t.ipi || t.msi)
+		part_info(p, "interrupts: injected %llu, timer %llu, ipi %llu, msi %llu\n",
+			  t.injected, t.timer, t.ipi, t.msi);
+}
+
 /* Mark p stopped; false when it already was (one line per partition). */
 static bool part_set_stopped(struct partition *p)
 {
@@ -162,14 +182,28 @@ static void part_flush_console(struct partition *p)
 	spin_unlock(&p->uart_lock);
 }
 
+/* Partitions stopping at once on other CPUs may still be printing: give them 100 ms. */
+static void part_wait_reports(void)
+{
+	u64 end = clock_ns() + 100 * 1000 * 1000ULL;
+
+	for (u32 i = 0; i < partition_count; i++)
+		while (!__atomic_load_n(&partitions[i]->reported, __ATOMIC_ACQUIRE) &&
+		       clock_ns() < end)
+			__asm__ __volatile__("pause" ::: "memory");
+}
+
 /* After the stop line: counters, the other vCPUs out of the guest, maybe the machine's end. */
 static void part_stopped(struct partition *p)
 {
 	part_print_exits(p);
+	part_print_irqs(p);
+	__atomic_store_n(&p->reported, true, __ATOMIC_RELEASE);
 	part_kick(p);
 	assign_stop(p);
 	pvnet_stop(p);
 	if (hv_config.exit_when_done && part_running_count() == 0) {
+		part_wait_reports();
 		pr_info("every partition has stopped; exit_when_done=1 ends the machine\n");
 		hv_exit(EXIT_OK);
 	}
@@ -286,12 +320,6 @@ static int part_load_mboot(struct partition *p, const struct boot_info *bi,
 	struct mboot_placed pl;
 	const char *why = "";
 
-	if (p->vcpu_count != 1) {
-		part_err(p,
-			 "not started: a multiboot kernel runs on one vCPU (cpus=1): a partition "
-			 "has no APIC to start others\n");
-		return -EINVAL;
-	}
 	part_mboot_mods(p, bi, mods);
 	if (mboot_load(img, len, h, p->ram, p->ram_size, &k, &why) ||
 	    mboot_place(p->ram, p->ram_size, &k, &b, &pl, &why)) {
@@ -363,6 +391,8 @@ static int part_create_vcpus(struct partition *p, const struct part_boot *pb)
 		p->vcpus[i] = vcpu_create(p, i, cpu, &s);
 		if (!p->vcpus[i])
 			return -ENOMEM;
+		/* A multiboot kernel starts its other CPUs itself, with INIT and SIPI. */
+		p->vcpus[i]->wait_sipi = pb->mboot && i > 0;
 		i++;
 	}
 	return 0;

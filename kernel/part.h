@@ -55,6 +55,7 @@ struct partition {
 	struct part_mmio mmio[PART_MAX_MMIO];
 	u32 mmio_count;
 	int state;               /* enum part_state, changed atomically */
+	bool reported;           /* its stop's counter lines are out (exit_when_done waits) */
 	struct ratelimit log_rl; /* for lines the guest can trigger */
 	u64 refused_hypercalls;
 };

@@ -23,6 +23,8 @@
 #define CPUID1_EDX_HTT     BIT(28)
 #define CPUID1_EDX_TM      BIT(29)
 #define CPUID1_EDX_PBE     BIT(31)
+/* CPUID.6 */
+#define CPUID6_EAX_ARAT BIT(2) /* APIC timer always running */
 /* CPUID.7.0 */
 #define CPUID7_EBX_SGX     BIT(2)
 #define CPUID7_EBX_RDT_M   BIT(12)
@@ -59,13 +61,16 @@ static void cpuid_leaf1(const struct policy_cpu *c, struct cpuid_regs *r)
 {
 	r->ebx = (r->ebx & 0xffff) | (c->vcpu << 24) | ((c->vcpu_count & 0xff) << 16);
 	r->ecx &= ~(CPUID1_ECX_MONITOR | CPUID1_ECX_VMX | CPUID1_ECX_SMX | CPUID1_ECX_PDCM |
-		    CPUID1_ECX_X2APIC | CPUID1_ECX_TSC_DL | CPUID1_ECX_OSXSAVE);
+		    CPUID1_ECX_OSXSAVE);
+	/* The virtual APIC: x2APIC mode and the TSC-deadline timer, whatever the host has. */
+	r->ecx |= CPUID1_ECX_X2APIC | CPUID1_ECX_TSC_DL;
 	/* OSXSAVE mirrors the guest's CR4, not the host's (SDM Vol. 2A, CPUID). */
 	if ((r->ecx & CPUID1_ECX_XSAVE) && (c->cr4 & CR4_OSXSAVE))
 		r->ecx |= CPUID1_ECX_OSXSAVE;
 	r->ecx |= CPUID1_ECX_HV;
-	r->edx &= ~(CPUID1_EDX_MCE | CPUID1_EDX_APIC | CPUID1_EDX_MCA | CPUID1_EDX_DS |
-		    CPUID1_EDX_ACPI | CPUID1_EDX_HTT | CPUID1_EDX_TM | CPUID1_EDX_PBE);
+	r->edx &= ~(CPUID1_EDX_MCE | CPUID1_EDX_MCA | CPUID1_EDX_DS | CPUID1_EDX_ACPI |
+		    CPUID1_EDX_HTT | CPUID1_EDX_TM | CPUID1_EDX_PBE);
+	r->edx |= CPUID1_EDX_APIC;
 	if (c->vcpu_count > 1)
 		r->edx |= CPUID1_EDX_HTT;
 }
@@ -133,6 +138,11 @@ static void cpuid_basic(const struct policy_cpu *c, u32 leaf, u32 sub, struct cp
 	case 0x4:
 		cpuid_leaf4(c, r);
 		break;
+	case 0x6:
+		/* Power management: only ARAT, the virtual APIC timer runs in every state. */
+		cpuid_zero(r);
+		r->eax = CPUID6_EAX_ARAT;
+		break;
 	case 0x7:
 		cpuid_leaf7(c, sub, r);
 		break;
@@ -162,7 +172,9 @@ static void cpuid_ext(const struct policy_cpu *c, u32 leaf, struct cpuid_regs *r
 		r->ecx &= ~(CPUIDX1_ECX_CMP_LEGACY | CPUIDX1_ECX_SVM | CPUIDX1_ECX_EXTAPIC |
 			    CPUIDX1_ECX_IBS | CPUIDX1_ECX_SKINIT | CPUIDX1_ECX_WDT |
 			    CPUIDX1_ECX_TOPOEXT | CPUIDX1_ECX_PERFCTR | CPUIDX1_ECX_MONITORX);
-		r->edx &= ~(CPUID1_EDX_MCE | CPUID1_EDX_APIC | CPUID1_EDX_MCA); /* AMD mirrors */
+		r->edx &= ~(CPUID1_EDX_MCE | CPUID1_EDX_MCA); /* AMD mirrors leaf 1 */
+		if (!c->intel)
+			r->edx |= CPUID1_EDX_APIC;
 		/* Intel CPUs show SYSCALL only to 64-bit code; the host's answer came from it. */
 		if (c->intel && !c->long64)
 			r->edx &= ~CPUIDX1_EDX_SYSCALL;
@@ -293,6 +305,12 @@ static bool mtrr_write_ok(const struct policy_cpu *c, int slot, u64 v)
 	return !(v & (above | GENMASK(10, 0))); /* PHYSMASK: bit 11 valid */
 }
 
+bool policy_msr_is_apic(u32 msr)
+{
+	return msr == MSR_IA32_APIC_BASE || msr == MSR_IA32_TSC_DEADLINE ||
+	       (msr >= MSR_X2APIC_FIRST && msr <= MSR_X2APIC_LAST);
+}
+
 bool policy_msr_passthrough(u32 msr, bool write)
 {
 	switch (msr) {
@@ -327,8 +345,8 @@ enum policy_msr policy_msr_read(const struct policy_cpu *c, u32 msr, u64 *value)
 		*value = c->mtrrcap; /* the variable and fixed MTRRs it counts exist, emulated */
 		return POLICY_MSR_DONE;
 	case MSR_IA32_APIC_BASE:
-		*value = 0xfee00000ULL | (c->vcpu == 0 ? APIC_BASE_BSP : 0); /* disabled: no APIC */
-		return POLICY_MSR_DONE;
+	case MSR_IA32_TSC_DEADLINE:
+		return POLICY_MSR_EMULATE; /* the vCPU's virtual APIC (kernel/vlapic.h) */
 	case MSR_IA32_BIOS_SIGN_ID:
 	case MSR_IA32_DEBUGCTL:
 		return POLICY_MSR_DONE;
@@ -341,7 +359,7 @@ enum policy_msr policy_msr_read(const struct policy_cpu *c, u32 msr, u64 *value)
 		*value = MISC_ENABLE_VALUE;
 		return c->intel ? POLICY_MSR_DONE : POLICY_MSR_GP;
 	default:
-		if (policy_mtrr_slot(c, msr) >= 0)
+		if (policy_mtrr_slot(c, msr) >= 0 || policy_msr_is_apic(msr))
 			return POLICY_MSR_EMULATE;
 		return policy_msr_passthrough(msr, false) ? POLICY_MSR_EMULATE : POLICY_MSR_GP;
 	}
@@ -362,7 +380,12 @@ enum policy_msr policy_msr_write(const struct policy_cpu *c, u32 msr, u64 value)
 		return value == 0 ? POLICY_MSR_DONE : POLICY_MSR_GP;
 	case MSR_IA32_MISC_ENABLE:
 		return c->intel ? POLICY_MSR_DONE : POLICY_MSR_GP;
+	case MSR_IA32_APIC_BASE: /* the virtual APIC checks the value */
+	case MSR_IA32_TSC_DEADLINE:
+		return POLICY_MSR_EMULATE;
 	default:
+		if (policy_msr_is_apic(msr))
+			return POLICY_MSR_EMULATE;
 		if (policy_mtrr_slot(c, msr) >= 0) /* kept per vCPU, never applied: NPT decides */
 			return mtrr_write_ok(c, policy_mtrr_slot(c, msr), value)
 				       ? POLICY_MSR_EMULATE

@@ -14,6 +14,9 @@
 #define MSR_IA32_PLATFORM_ID     0x00000017
 #define MSR_IA32_APIC_BASE       0x0000001b
 #define APIC_BASE_BSP            BIT(8)
+#define MSR_IA32_TSC_DEADLINE    0x000006e0
+#define MSR_X2APIC_FIRST         0x00000800 /* x2APIC registers: 800h + offset / 16 */
+#define MSR_X2APIC_LAST          0x000008ff
 #define APIC_BASE_EN             BIT(11)
 #define MSR_IA32_FEATURE_CONTROL 0x0000003a
 #define MSR_IA32_BIOS_UPDT_TRIG  0x00000079 /* microcode update: never from a partition */
@@ -89,6 +92,9 @@ int policy_mtrr_slot(const struct policy_cpu *c, u32 msr);
 
 /* An MTRR's value when the vCPU starts: enabled, write-back everywhere (SDM Vol. 3A 12.11). */
 u64 policy_mtrr_reset(const struct policy_cpu *c, int slot);
+
+/* The local APIC's MSRs: APIC_BASE, TSC_DEADLINE and the x2APIC range (kernel/vlapic.h). */
+bool policy_msr_is_apic(u32 msr);
 
 /* True when the access needs no intercept: guest-only state the backend swaps or the host never uses. */
 bool policy_msr_passthrough(u32 msr, bool write);

@@ -21,6 +21,7 @@ struct vmcb_control {
 #define INTERCEPT_INTR      BIT(0)
 #define INTERCEPT_NMI       BIT(1)
 #define INTERCEPT_INIT      BIT(3)
+#define INTERCEPT_VINTR     BIT(4)
 #define INTERCEPT_RDPMC     BIT(15)
 #define INTERCEPT_CPUID     BIT(18)
 #define INTERCEPT_INVD      BIT(22)
@@ -52,14 +53,17 @@ struct vmcb_control {
 #define TLB_CONTROL_NONE 0
 #define TLB_CONTROL_ALL  1 /* flush every ASID's entries on this CPU */
 	u8 reserved_05d[3];
-	u64 int_ctl;           /* 060h */
-#define V_INTR_MASKING BIT(24) /* guest IF masks only virtual interrupts */
-	u64 int_shadow;        /* 068h */
-	u64 exitcode;          /* 070h */
-	u64 exitinfo1;         /* 078h */
-	u64 exitinfo2;         /* 080h */
-	u64 exitintinfo;       /* 088h: event being delivered when the exit came */
-	u64 np_enable;         /* 090h */
+	u64 int_ctl;            /* 060h */
+#define V_IRQ          BIT(8)   /* a virtual interrupt is pending (the window request) */
+#define V_IGN_TPR      BIT(20)  /* ... whatever V_TPR says */
+#define V_INTR_MASKING BIT(24)  /* guest IF masks only virtual interrupts */
+	u64 int_shadow;         /* 068h */
+#define INTERRUPT_SHADOW BIT(0) /* the guest is in an STI or MOV SS shadow */
+	u64 exitcode;           /* 070h */
+	u64 exitinfo1;          /* 078h */
+	u64 exitinfo2;          /* 080h */
+	u64 exitintinfo;        /* 088h: event being delivered when the exit came */
+	u64 np_enable;          /* 090h */
 #define NP_ENABLE BIT(0)
 	u64 avic_apic_bar; /* 098h */
 	u64 ghcb_pa;       /* 0A0h */
@@ -130,6 +134,7 @@ _Static_assert(sizeof(struct vmcb) == PAGE_SIZE, "VMCB is one page");
 #define SVM_EXIT_INTR      0x060
 #define SVM_EXIT_NMI       0x061
 #define SVM_EXIT_INIT      0x063
+#define SVM_EXIT_VINTR     0x064
 #define SVM_EXIT_RDPMC     0x06f
 #define SVM_EXIT_CPUID     0x072
 #define SVM_EXIT_INVD      0x076
@@ -168,6 +173,7 @@ _Static_assert(sizeof(struct vmcb) == PAGE_SIZE, "VMCB is one page");
 #define EXC_UD          6
 #define EXC_GP          13
 #define EXC_AC          17
+#define RFLAGS_IF       BIT(9)
 #define SVM_DEFAULT_PAT 0x0007040600070406ULL
 #define SVM_IOPM_SIZE   (12 * KiB)
 #define SVM_MSRPM_SIZE  (8 * KiB)
@@ -176,7 +182,8 @@ _Static_assert(sizeof(struct vmcb) == PAGE_SIZE, "VMCB is one page");
 struct svm_vcpu {
 	struct vmcb *vmcb;
 	paddr_t vmcb_pa;
-	bool flush; /* flush this CPU's TLB at the next VMRUN */
+	bool flush;   /* flush this CPU's TLB at the next VMRUN */
+	u64 exit_rip; /* RIP at the last exit: moving past it ends an STI/MOV SS shadow */
 };
 
 struct svm_cpu {
@@ -451,6 +458,7 @@ static const struct {
 	{ SVM_EXIT_CPUID, VCPU_EXIT_CPUID, 2 },       { SVM_EXIT_VMMCALL, VCPU_EXIT_HYPERCALL, 3 },
 	{ SVM_EXIT_HLT, VCPU_EXIT_HLT, 1 },           { SVM_EXIT_INVD, VCPU_EXIT_INVD, 2 },
 	{ SVM_EXIT_SHUTDOWN, VCPU_EXIT_SHUTDOWN, 0 }, { SVM_EXIT_INIT, VCPU_EXIT_INIT, 0 },
+	{ SVM_EXIT_VINTR, VCPU_EXIT_IRQ_WINDOW, 0 },
 };
 
 static void svm_decode(struct vcpu *v, const struct vmcb *vm, struct vcpu_exit *e)
@@ -494,6 +502,8 @@ static void svm_run(struct vcpu *v, struct vcpu_exit *e)
 	vm->save.rsp = v->regs.rsp;
 	vm->save.rip = v->regs.rip;
 	vm->save.rflags = v->regs.rflags;
+	if (v->regs.rip != sv->exit_rip)
+		vm->ctl.int_shadow &= ~INTERRUPT_SHADOW; /* the instruction was stepped over */
 	vm->ctl.tlb_control = sv->flush ? TLB_CONTROL_ALL : TLB_CONTROL_NONE;
 	sv->flush = false;
 	svm_clgi();
@@ -503,7 +513,7 @@ static void svm_run(struct vcpu *v, struct vcpu_exit *e)
 	svm_stgi();
 	v->regs.rax = vm->save.rax;
 	v->regs.rsp = vm->save.rsp;
-	v->regs.rip = vm->save.rip;
+	v->regs.rip = sv->exit_rip = vm->save.rip;
 	v->regs.rflags = vm->save.rflags;
 	vm->ctl.eventinj = 0;
 	/* An event whose delivery the exit interrupted is delivered again (APM 15.7.2). */
@@ -525,6 +535,46 @@ static void svm_inject(struct vcpu *v, const struct vcpu_event *ev)
 	if (type == EVENT_TYPE_EXC && ev->has_error)
 		inj |= EVENT_EV | ((u64)ev->error << 32);
 	sv->vmcb->ctl.eventinj = inj;
+}
+
+static bool svm_interruptible(struct vcpu *v)
+{
+	struct svm_vcpu *sv = v->backend;
+	const struct vmcb_control *ctl = &sv->vmcb->ctl;
+
+	if (!(v->regs.rflags & RFLAGS_IF) || (ctl->eventinj & EVENT_V))
+		return false;
+	return !(ctl->int_shadow & INTERRUPT_SHADOW) || v->regs.rip != sv->exit_rip;
+}
+
+/*
+ * The interrupt window: a virtual interrupt (V_IRQ, whatever its priority)
+ * with its VINTR intercept exits the moment the guest could take it (APM Vol.
+ * 2 15.21.4); the real interrupt then goes in through EVENTINJ.
+ */
+static void svm_irq_window(struct vcpu *v, bool on)
+{
+	struct vmcb_control *ctl = &((struct svm_vcpu *)v->backend)->vmcb->ctl;
+
+	if (on) {
+		ctl->int_ctl |= V_IRQ | V_IGN_TPR;
+		ctl->intercept_misc1 |= INTERCEPT_VINTR;
+	} else {
+		ctl->int_ctl &= ~(V_IRQ | V_IGN_TPR);
+		ctl->intercept_misc1 &= ~INTERCEPT_VINTR;
+	}
+}
+
+static void svm_load_state(struct vcpu *v, const struct vcpu_state *s)
+{
+	struct svm_vcpu *sv = v->backend;
+
+	memset(&sv->vmcb->save, 0, sizeof(sv->vmcb->save));
+	svm_setup_save(&sv->vmcb->save, s);
+	sv->vmcb->ctl.eventinj = 0;
+	sv->vmcb->ctl.int_shadow = 0;
+	sv->flush = true;
+	sv->exit_rip = s->regs.rip;
 }
 
 static u64 svm_get(struct vcpu *v, enum vcpu_reg r)
@@ -604,6 +654,9 @@ const struct vcpu_ops svm_ops = {
 	.create = svm_create,
 	.run = svm_run,
 	.inject = svm_inject,
+	.interruptible = svm_interruptible,
+	.irq_window = svm_irq_window,
+	.load_state = svm_load_state,
 	.get = svm_get,
 	.set = svm_set,
 	.nested_flush = svm_nested_flush,

@@ -60,6 +60,11 @@ u64 clock_ns(void)
 	return tm_scale(&tsc_to_ns, rdtsc());
 }
 
+u64 timer_tsc_to_ns(u64 tsc)
+{
+	return tm_scale(&tsc_to_ns, tsc);
+}
+
 void udelay(u64 us)
 {
 	u64 start = rdtsc();

@@ -22,6 +22,9 @@ void timer_init_cpu(void);
 /* Nanoseconds since the TSC was 0 (monotonic; the TSCs of all CPUs are assumed in step). */
 u64 clock_ns(void);
 
+/* The clock_ns() value at which the TSC reads `tsc`. */
+u64 timer_tsc_to_ns(u64 tsc);
+
 /* Busy-wait at least `us` microseconds. */
 void udelay(u64 us);
 

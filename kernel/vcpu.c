@@ -11,6 +11,7 @@
 #include "kernel/policy.h"
 #include "kernel/printk.h"
 #include "kernel/string.h"
+#include "kernel/virq.h"
 
 #define EXC_UD          6
 #define EXC_GP          13
@@ -38,6 +39,7 @@ static const char *const exit_names[VCPU_EXIT_COUNT] = {
 	[VCPU_EXIT_EXCEPTION] = "exception",
 	[VCPU_EXIT_ENTRY_FAILED] = "entry-failed",
 	[VCPU_EXIT_UNKNOWN] = "unknown",
+	[VCPU_EXIT_IRQ_WINDOW] = "irq-window",
 };
 
 const char *vcpu_exit_name(enum vcpu_exit_reason r)
@@ -105,6 +107,7 @@ struct vcpu *vcpu_create(struct partition *p, u32 index, u32 cpu, const struct v
 	v->cpu = cpu;
 	v->regs = s->regs;
 	vcpu_mtrr_reset(v);
+	virq_init(v);
 	/* The tag (ASID/VPID) is per partition: its vCPUs share one address space. */
 	r = vcpu_ops->create(v, gpmap_root(&p->gpm), p->id + 1, s);
 	if (r) {
@@ -179,6 +182,8 @@ static enum policy_msr vcpu_msr_get(struct vcpu *v, const struct policy_cpu *c, 
 		*val = v->mtrr[slot];
 		return POLICY_MSR_DONE;
 	}
+	if (policy_msr_is_apic(msr))
+		return virq_msr_read(v, msr, val);
 	switch (msr) {
 	case MSR_EFER:
 		*val = vcpu_ops->get(v, VCPU_REG_EFER);
@@ -204,6 +209,8 @@ static enum policy_msr vcpu_msr_set(struct vcpu *v, const struct policy_cpu *c, 
 		v->mtrr[slot] = val; /* kept, not applied: nested paging sets the memory types */
 		return POLICY_MSR_DONE;
 	}
+	if (policy_msr_is_apic(msr))
+		return virq_msr_write(v, msr, val);
 	switch (msr) {
 	case MSR_EFER:
 		vcpu_ops->set(v, VCPU_REG_EFER, (val & ~EFER_LMA) | lma);
@@ -466,8 +473,10 @@ static bool vcpu_mmio(struct vcpu *v, const struct vcpu_exit *e, struct part_mmi
 static void vcpu_npf(struct vcpu *v, const struct vcpu_exit *e)
 {
 	const char *what = e->npf.exec ? "exec" : e->npf.write ? "write" : "read";
-	struct part_mmio *r = part_find_mmio(v->part, e->npf.gpa);
+	struct part_mmio apic, *r = part_find_mmio(v->part, e->npf.gpa);
 
+	if (virq_mmio(v, e->npf.gpa, &apic))
+		r = &apic; /* the xAPIC page of this vCPU's own APIC */
 	if (r && !e->npf.exec) {
 		if (!vcpu_mmio(v, e, r))
 			part_stop(v->part,
@@ -505,6 +514,7 @@ static void vcpu_handle(struct vcpu *v, const struct vcpu_exit *e)
 {
 	switch (e->reason) {
 	case VCPU_EXIT_NONE:
+	case VCPU_EXIT_IRQ_WINDOW: /* the loop injects before the next entry */
 		break;
 	case VCPU_EXIT_IRQ:
 		__asm__ __volatile__("sti; nop; cli" ::: "memory");
@@ -565,14 +575,17 @@ void vcpu_loop(struct vcpu *v)
 		part_stop(v->part, "CPU %u cannot run guests (%d)", v->cpu, r);
 		return;
 	}
+	virq_attach(v);
 	while (part_running(v->part)) {
-		if (v->halted) {
-			vcpu_idle(); /* no virtual interrupts yet: a halted vCPU stays halted */
+		if (!virq_ready(v)) {
+			vcpu_idle(); /* halted or waiting for SIPI: until an interrupt or request */
 			continue;
 		}
+		virq_deliver(v);
 		vcpu_ops->run(v, &e);
 		v->exits[e.reason]++;
 		v->exits_total++;
 		vcpu_handle(v, &e);
 	}
+	virq_detach(v);
 }

@@ -11,6 +11,7 @@
 #include "kernel/hvabi.h"
 #include "kernel/pagetable.h"
 #include "kernel/types.h"
+#include "kernel/vlapic.h"
 
 struct partition;
 
@@ -84,6 +85,8 @@ enum vcpu_exit_reason {
 		HV_EXIT_EXCEPTION, /* an intercepted guest exception, reflected back */
 	VCPU_EXIT_ENTRY_FAILED = HV_EXIT_ENTRY_FAILED,
 	VCPU_EXIT_UNKNOWN = HV_EXIT_UNKNOWN, /* the backend could not decode it */
+	VCPU_EXIT_IRQ_WINDOW =
+		HV_EXIT_IRQ_WINDOW, /* the guest can take an interrupt now (vcpu_ops.irq_window) */
 	VCPU_EXIT_COUNT
 };
 /* The exit reasons are the guest ABI's numbers (kernel/hvabi.h, hv_part_info.exit_reasons). */
@@ -147,12 +150,30 @@ enum vcpu_reg {
 
 #define VCPU_MTRR_SLOTS 44
 
+/* Requests other CPUs post to a vCPU (struct vcpu.requests), taken on its own CPU. */
+#define VCPU_REQ_INIT BIT(0) /* an INIT IPI: back to wait-for-SIPI */
+#define VCPU_REQ_SIPI BIT(1) /* a start-up IPI: start at sipi_vector << 12 */
+
+/* Interrupts a partition's vCPUs took, by source (kernel/virq.h). */
+struct vcpu_irq_stats {
+	u64 injected; /* external interrupts injected into the guest */
+	u64 timer;    /* APIC timer expiries */
+	u64 ipi;      /* fixed IPIs received */
+	u64 msi;      /* MSI-X messages of its devices received */
+};
+
 struct vcpu {
 	struct partition *part;
 	u32 index; /* vCPU number inside its partition */
 	u32 cpu;   /* the host CPU (cpus[] index) it runs on */
 	struct vcpu_regs regs;
 	bool halted;
+	bool wait_sipi;  /* stopped until a start-up IPI (an AP of a multiboot or Linux kernel) */
+	bool irq_window; /* an interrupt-window exit is requested */
+	u32 requests;    /* VCPU_REQ_*, set atomically by other CPUs */
+	u8 sipi_vector;  /* of the last start-up IPI */
+	struct vlapic lapic;
+	struct vcpu_irq_stats irqs;
 	u64 mtrr[VCPU_MTRR_SLOTS]; /* emulated MTRRs, by policy_mtrr_slot() (kernel/policy.h) */
 	u64 exits[VCPU_EXIT_COUNT];
 	u64 exits_total;
@@ -176,6 +197,16 @@ struct vcpu_ops {
 	void (*run)(struct vcpu *v, struct vcpu_exit *e);
 	/* Queue an event for the next entry. */
 	void (*inject)(struct vcpu *v, const struct vcpu_event *ev);
+	/*
+	 * Could an external interrupt be injected at the next entry: RFLAGS.IF
+	 * set (v->regs), no STI or MOV SS shadow at the current RIP, no event
+	 * already queued?
+	 */
+	bool (*interruptible)(struct vcpu *v);
+	/* With on, exit (VCPU_EXIT_IRQ_WINDOW) as soon as the guest becomes interruptible. */
+	void (*irq_window)(struct vcpu *v, bool on);
+	/* Replace the whole architectural state (a vCPU started by INIT and SIPI). */
+	void (*load_state)(struct vcpu *v, const struct vcpu_state *s);
 	u64 (*get)(struct vcpu *v, enum vcpu_reg r);
 	void (*set)(struct vcpu *v, enum vcpu_reg r, u64 val);
 	/* The nested tables changed: flush cached translations before the next entry. */

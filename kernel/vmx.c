@@ -33,6 +33,8 @@
 #define EXC_UD          6
 #define EXC_GP          13
 #define EXC_AC          17
+#define RFLAGS_IF       BIT(9)
+#define INTR_BLOCK_STI_MOVSS 3ULL /* interruptibility: blocking by STI, by MOV SS */
 #define DR6_FIXED1      0xffff0ff0ULL
 #define DEFAULT_PAT     0x0007040600070406ULL /* the power-on PAT, as under SVM */
 #define IO_BITMAPS_SIZE (2 * PAGE_SIZE)  /* A: ports 0-7fff, B: 8000-ffff */
@@ -812,6 +814,9 @@ static void vmx_decode(struct vcpu *v, u32 reason, struct vcpu_exit *e)
 	case EXIT_REASON_INIT:
 		e->reason = VCPU_EXIT_INIT;
 		break;
+	case EXIT_REASON_INTR_WINDOW:
+		e->reason = VCPU_EXIT_IRQ_WINDOW;
+		break;
 	case EXIT_REASON_RDPMC:
 		vmx_bad_insn(e, EXC_GP); /* no PMU for partitions */
 		break;
@@ -963,6 +968,44 @@ static u64 vmx_shadowed(u32 field, u32 shadow, u64 mask)
 	return (vmcs_read(field) & ~mask) | (vmcs_read(shadow) & mask);
 }
 
+static bool vmx_interruptible(struct vcpu *v)
+{
+	struct vmx_vcpu *vv = v->backend;
+
+	if (vmx_load(v) || !(v->regs.rflags & RFLAGS_IF) ||
+	    (vmcs_read(VMCS_ENTRY_INTR_INFO) & INTR_INFO_VALID))
+		return false;
+	return !(vmcs_read(VMCS_GUEST_INTERRUPTIBILITY) & INTR_BLOCK_STI_MOVSS) ||
+	       v->regs.rip != vv->exit_rip;
+}
+
+/* Interrupt-window exiting (SDM Vol. 3C 25.6.2): an exit once RFLAGS.IF is set and nothing blocks. */
+static void vmx_irq_window(struct vcpu *v, bool on)
+{
+	u32 proc;
+
+	if (vmx_load(v))
+		return;
+	proc = (u32)vmcs_read(VMCS_PROC_CTLS) & ~PROC_INTR_WINDOW;
+	if (on && ((vmx_cfg.caps[1] >> 32) & PROC_INTR_WINDOW))
+		proc |= PROC_INTR_WINDOW;
+	vmcs_write(VMCS_PROC_CTLS, proc);
+}
+
+/* A new state, written on the vCPU's CPU like the first one (an AP started by INIT and SIPI). */
+static void vmx_load_state(struct vcpu *v, const struct vcpu_state *s)
+{
+	struct vmx_vcpu *vv = v->backend;
+
+	vv->start = *s;
+	if (vmx_load(v))
+		return;
+	vmx_setup_guest(s);
+	vmcs_write(VMCS_ENTRY_INTR_INFO, 0);
+	vv->exit_rip = s->regs.rip;
+	vv->flush = true;
+}
+
 static u64 vmx_get(struct vcpu *v, enum vcpu_reg r)
 {
 	if (vmx_load(v))
@@ -1055,6 +1098,9 @@ const struct vcpu_ops vmx_ops = {
 	.create = vmx_create,
 	.run = vmx_run,
 	.inject = vmx_inject,
+	.interruptible = vmx_interruptible,
+	.irq_window = vmx_irq_window,
+	.load_state = vmx_load_state,
 	.get = vmx_get,
 	.set = vmx_set,
 	.nested_flush = vmx_nested_flush,

@@ -224,6 +224,7 @@ enum vmx_seg { VMX_ES, VMX_CS, VMX_SS, VMX_DS, VMX_FS, VMX_GS, VMX_LDTR, VMX_TR,
 #define EXIT_REASON_EXT_INTR       1
 #define EXIT_REASON_TRIPLE_FAULT   2
 #define EXIT_REASON_INIT           3
+#define EXIT_REASON_INTR_WINDOW    7
 #define EXIT_REASON_CPUID          10
 #define EXIT_REASON_GETSEC         11
 #define EXIT_REASON_HLT            12

@@ -276,6 +276,8 @@ static void vpci_write_dword(struct vpci *vp, struct vpci_dev *d, u16 off, u32 m
 	} else if (d->f.cap_msix && off == d->f.cap_msix && (mask & 0xffff0000)) {
 		d->msix_ctrl = (u16)((d->msix_ctrl & ~(MSIX_FLAGS_ENABLE | MSIX_FLAGS_MASKALL)) |
 				     ((v >> 16) & (MSIX_FLAGS_ENABLE | MSIX_FLAGS_MASKALL)));
+		if (d->f.be->msix_control)
+			d->f.be->msix_control(d->f.msix_ctx, d->msix_ctrl);
 	} else if (d->f.cap_pcie && off == d->f.cap_pcie + EXP_DEVCTL) {
 		u32 ok = mask & DEVCTL_GUEST_BITS, real = vpci_real_read(d, off, 2);
 

@@ -5,8 +5,9 @@
  * window. Reads come from the real function with IDs, BARs, MSI and MSI-X
  * control emulated; writes are filtered: BARs stay where the hypervisor put
  * them, COMMAND only toggles memory decode, INTx disable and (once the
- * function's DMA is confined) bus mastering, MSI/MSI-X state stays virtual
- * until interrupt remapping exists for it, SR-IOV and the rest are dropped.
+ * function's DMA is confined) bus mastering, MSI state stays virtual, MSI-X
+ * Message Control goes to the backend (which routes MSI-X through interrupt
+ * remapping, kernel/vmsi.h), SR-IOV and the rest are dropped.
  * Pure logic over a config-space backend, so host unit tests run it.
  */
 #ifndef KERNEL_VPCI_H
@@ -26,6 +27,11 @@
 struct vpci_backend {
 	u32 (*read)(const void *dev, u16 off, u8 width);
 	void (*write)(const void *dev, u16 off, u8 width, u32 val);
+	/*
+	 * Optional: the guest changed its MSI-X Message Control (Enable, Function
+	 * Mask in `ctrl`); the backend decides what the real register gets.
+	 */
+	void (*msix_control)(void *msix_ctx, u16 ctrl);
 };
 
 enum vpci_bar_type { VPCI_BAR_NONE, VPCI_BAR_MEM32, VPCI_BAR_MEM64 };
@@ -46,6 +52,7 @@ struct vpci_func {
 	u8 cap_msi, cap_msix, cap_pcie; /* capability offsets, 0 when absent */
 	struct vpci_bar bar[VPCI_BARS];
 	bool dma_allowed; /* its DMA is confined (IOMMU domain): bus mastering allowed */
+	void *msix_ctx;   /* handed to be->msix_control */
 };
 
 /* One function on the virtual bus. */

@@ -89,6 +89,8 @@
 /* MSI-X capability (PCIe Base 4.0 7.7.2) */
 #define PCI_MSIX_FLAGS         0x02
 #define  PCI_MSIX_FLAGS_QSIZE  GENMASK(10, 0) /* Table Size - 1 */
+#define  PCI_MSIX_FLAGS_MASKALL BIT(14)       /* Function Mask */
+#define  PCI_MSIX_FLAGS_ENABLE  BIT(15)       /* MSI-X Enable */
 #define PCI_MSIX_TABLE         0x04
 #define PCI_MSIX_PBA           0x08
 #define  PCI_MSIX_BIR          GENMASK(2, 0)

@@ -6,6 +6,7 @@
  * that says FAILED is a hole. Modes that survive keep a heartbeat going.
  */
 #include "guests/attack/attack.h"
+#include "guests/lib/apic.h"
 
 #define PATTERN 0x5061747465726e00ULL /* "Pattern\0"; each word holds PATTERN ^ its GPA */
 
@@ -289,19 +290,18 @@ static int attack_dev(void)
  */
 static int attack_xapic(void)
 {
-	volatile u32 *apic = (volatile u32 *)0xfee00000ULL;
 	u64 dest = 1;
 
 	arg_u64("dest", &dest);
-	if (map_identity(0xfee00000ULL, 4096, true))
+	if (apic_init(false))
 		return 1;
-	printf("attack: INIT and SIPI to APIC ID %llu through the xAPIC ICR\n", dest);
-	apic[0x310 / 4] = (u32)dest << 24;
-	apic[0x300 / 4] = 0x4500; /* INIT, assert */
+	printf("attack: SVR 0, then INIT and SIPI to APIC ID %llu through the xAPIC ICR\n", dest);
+	apic_write(0xf0,
+		   0); /* software-disable the APIC of the CPU we run on, were it the host's */
+	apic_send_icr((u32)dest, APIC_ICR_INIT | APIC_ICR_ASSERT);
 	delay_ms(10);
-	apic[0x310 / 4] = (u32)dest << 24;
-	apic[0x300 / 4] = 0x4610; /* SIPI, start at 0x10000 */
-	printf("attack: the ICR writes went through (APIC ID reads 0x%x)\n", apic[0x20 / 4]);
+	apic_send_icr((u32)dest, APIC_ICR_SIPI | APIC_ICR_ASSERT | 0x10); /* start at 0x10000 */
+	printf("attack: the ICR writes went through (APIC ID reads 0x%x)\n", apic_id());
 	halt_forever();
 }
 
@@ -399,8 +399,8 @@ static int attack_probe(void)
 	probe_msr_access("wrmsr-efer-svme", true, 0xc0000080, rdmsr(0xc0000080) | (1 << 12));
 	probe_msr_access("rdmsr-vm-hsave", false, 0xc0010117, 0);
 	probe_msr_access("wrmsr-vm-hsave", true, 0xc0010117, 0x1000);
-	probe_msr_access("wrmsr-apic-base", true, 0x1b, 0xfee00900);
-	probe_msr_access("wrmsr-mtrr-physbase0", true, 0x200, 0x6);       /* kept per vCPU */
+	probe_msr_access("wrmsr-apic-base", true, 0x1b, 0xfec00900); /* moving the (virtual) APIC */
+	probe_msr_access("wrmsr-mtrr-physbase0", true, 0x200, 0x6);  /* kept per vCPU */
 	probe_msr_access("wrmsr-mtrr-physbase0-type2", true, 0x200, 0x2); /* reserved type */
 	probe_msr_access("wrmsr-pat-good", true, 0x277, 0x0007040600070406ULL);
 	probe_msr_access("wrmsr-pat-bad", true, 0x277, 0x0007040600070402ULL);

@@ -91,8 +91,9 @@ static void cmd_msr(char *arg, struct reply *r)
 		{ "hsave-w", true, 0xc0010117, 0x100000 },
 		{ "vm-cr-r", false, 0xc0010114, 0 },
 		{ "vm-cr-w", true, 0xc0010114, 0 },
-		{ "apic-base-w", true, 0x1b, 0xfee00900 },
-		{ "apic-base-x2", true, 0x1b, 0xfee00d00 },
+		/* The APIC is the partition's own (virtual): moving its base is what is refused. */
+		{ "apic-base-w", true, 0x1b, 0xfec00900 },
+		{ "apic-base-x2", true, 0x1b, 0xfec00d00 },
 		{ "mtrr-def-uc", true, 0x2ff, 0x800 },
 		{ "mtrr-fix-uc", true, 0x250, 0 },
 		{ "mtrr-fix-r", false, 0x250, 0 },
@@ -152,11 +153,15 @@ static void cmd_cpuid(char *arg, struct reply *r)
 
 /* --- IPIs -------------------------------------------------------------------------------- */
 
-/* x2apic DEST: INIT, SIPI, NMI and a fixed IPI to DEST through the x2APIC ICR (MSR 0x830). */
+/*
+ * x2apic DEST: the (virtual) APIC into x2APIC mode, then INIT, SIPI, NMI and a
+ * fixed IPI to DEST through the x2APIC ICR (MSR 0x830).
+ */
 static void cmd_x2apic(char *arg, struct reply *r)
 {
 	u64 dest = next_num(&arg, 1) << 32;
 	const struct msr_try tries[] = {
+		{ "x2apic-mode", true, 0x1b, 0xfee00d00 },
 		{ "icr-init", true, 0x830, dest | 0x4500 },
 		{ "icr-init-deassert", true, 0x830, dest | 0x8500 },
 		{ "icr-sipi", true, 0x830, dest | 0x4610 },

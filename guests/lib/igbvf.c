@@ -28,6 +28,9 @@
 #define  V2P_R2C_BITS     (V2P_PFSTS | V2P_PFACK | V2P_RSTD)
 #define VTEICS            0x1520 /* VF Extended Interrupt Cause Set */
 #define VTEIMS            0x1524 /* VF Extended Interrupt Mask Set */
+#define VTEIMC            0x1528 /* VF Extended Interrupt Mask Clear */
+#define VTEIAC            0x152c /* VF Extended Interrupt Auto Clear */
+#define VTEITR0           0x1680 /* VF interrupt throttle, MSI-X entry 0 (0: none) */
 #define VTIVAR            0x1700 /* VF Interrupt Vector Allocation: byte 0 receive queue 0 */
 #define VTIVAR_MISC       0x1740 /* ... byte 0: the mailbox */
 #define  IVAR_VALID       BIT32(7)
@@ -338,6 +341,17 @@ int igbvf_set_mac(struct igbvf *vf, const u8 mac[6])
 	if (!r)
 		memcpy(vf->mac, mac, 6);
 	return r;
+}
+
+void igbvf_rx_irq(struct igbvf *vf, u8 entry)
+{
+	u32 bit = BIT32(entry & 3);
+
+	wr32(vf, VTEIMC, ~0U);
+	wr32(vf, VTEITR0 + 4U * (entry & 3), 0);
+	wr32(vf, VTIVAR, (entry & 3) | IVAR_VALID);
+	wr32(vf, VTEIAC, bit); /* the cause clears itself once its message is sent */
+	wr32(vf, VTEIMS, bit);
 }
 
 bool igbvf_link_up(struct igbvf *vf)

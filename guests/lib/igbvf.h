@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * igbvf.h: a polled driver for an 82576 (igb) SR-IOV virtual function owned by
+ * igbvf.h: a polled (optionally MSI-X woken) driver for an 82576 (igb) SR-IOV virtual function owned by
  * the partition: the PF mailbox handshake of Linux's igbvf protocol (reset, MAC
  * from the PF, SET_MAC_ADDR), one RX and one TX ring of advanced descriptors in
  * guest RAM (so every DMA goes through the partition's IOMMU domain, addresses
@@ -102,6 +102,14 @@ int igbvf_tx(struct igbvf *vf, const void *frame, size_t len);
 /* Hand up to budget received frames to fn; returns how many descriptors were done. */
 typedef void (*igbvf_rx_fn)(void *ctx, const u8 *frame, size_t len);
 int igbvf_rx_poll(struct igbvf *vf, igbvf_rx_fn fn, void *ctx, int budget);
+
+/*
+ * Receive interrupts on MSI-X entry `entry` (0-2) of the VF: RX queue 0 is
+ * mapped to it (IVAR), auto-cleared (EIAC) and unmasked (EIMS); everything
+ * else stays masked. The entry itself is the caller's (guests/lib/msix.h).
+ * A VF reset (igbvf_up) clears this: call it again afterwards.
+ */
+void igbvf_rx_irq(struct igbvf *vf, u8 entry);
 
 /* Link state as the PF's STATUS.LU shows it. */
 bool igbvf_link_up(struct igbvf *vf);

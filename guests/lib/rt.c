@@ -19,7 +19,8 @@ struct idt_gate {
 } __attribute__((packed));
 
 extern const u64 exc_stubs[32];
-static struct idt_gate idt[32] __attribute__((aligned(16)));
+u64 irq_stub(u32 vector); /* irq.S: vectors 32-255 */
+static struct idt_gate idt[256] __attribute__((aligned(16)));
 
 int guest_setjmp(u64 buf[8]);
 void __noreturn guest_longjmp(u64 buf[8], int val);
@@ -42,8 +43,8 @@ static void idt_load(void)
 
 static void idt_build(void)
 {
-	for (int v = 0; v < 32; v++) {
-		u64 a = exc_stubs[v];
+	for (u32 v = 0; v < 256; v++) {
+		u64 a = v < 32 ? exc_stubs[v] : irq_stub(v);
 
 		idt[v] = (struct idt_gate){ (u16)a,         HV_SEL_CODE,    0, 0x8e,
 					    (u16)(a >> 16), (u32)(a >> 32), 0 };

@@ -101,7 +101,7 @@ static void fake_write(const void *dev, u16 off, u8 width, u32 val)
 	memcpy(f->cfg + off, &val, width);
 }
 
-static const struct vpci_backend fake_be = { fake_read, fake_write };
+static const struct vpci_backend fake_be = { fake_read, fake_write, NULL };
 
 /* A capability offset as pci/pci.c records it, or 0. */
 static u8 cap_at(u8 raw, u16 len)

@@ -40,10 +40,11 @@ static void test_leaf1(void **state)
 	(void)state;
 	assert_true(r.ecx & BIT(31));             /* hypervisor present */
 	assert_false(r.ecx & BIT(5));             /* VMX */
-	assert_false(r.ecx & BIT(21));            /* x2APIC */
+	assert_true(r.ecx & BIT(21));             /* x2APIC: the virtual APIC has it */
+	assert_true(r.ecx & BIT(24));             /* TSC-deadline: likewise */
 	assert_false(r.ecx & BIT(3));             /* MONITOR */
 	assert_false(r.ecx & BIT(27));            /* OSXSAVE: guest CR4.OSXSAVE is clear */
-	assert_false(r.edx & BIT(9));             /* APIC */
+	assert_true(r.edx & BIT(9));              /* APIC */
 	assert_false(r.edx & (BIT(7) | BIT(14))); /* MCE, MCA */
 	assert_true(r.edx & BIT(28));             /* HTT: more than one vCPU */
 	assert_int_equal(r.ebx >> 24, 2);         /* initial APIC ID = vCPU index */
@@ -78,7 +79,7 @@ static void test_svm_and_vmx_hidden(void **state)
 	(void)state;
 	assert_false(r.ecx & BIT(2));  /* SVM */
 	assert_false(r.ecx & BIT(22)); /* TopoExt */
-	assert_false(r.edx & BIT(9));  /* AMD's APIC mirror */
+	assert_true(r.edx & BIT(9));   /* AMD's APIC mirror */
 	assert_true(r.edx & BIT(29));  /* long mode stays */
 	r = ask(&c, 0x8000000a, 0);    /* the SVM feature leaf */
 	assert_int_equal(r.eax | r.ebx | r.ecx | r.edx, 0);
@@ -109,7 +110,8 @@ static void test_hypervisor_leaves(void **state)
 static void test_out_of_range_and_unlisted_leaves(void **state)
 {
 	struct policy_cpu c = amd(0, 1);
-	static const u32 zero[] = { 0xe, 0x1f, 0x5, 0x6, 0xa, 0x80000020, 0xc0000000, 0x3 };
+	struct cpuid_regs r6;
+	static const u32 zero[] = { 0xe, 0x1f, 0x5, 0xa, 0x80000020, 0xc0000000, 0x3 };
 
 	(void)state;
 	for (size_t i = 0; i < sizeof(zero) / sizeof(zero[0]); i++) {
@@ -119,6 +121,9 @@ static void test_out_of_range_and_unlisted_leaves(void **state)
 	}
 	c.max_leaf = 0x1f;
 	assert_int_equal(ask(&c, 0x1f, 1).ebx, 1); /* topology now, in range */
+	r6 = ask(&c, 6, 0); /* power management: only ARAT (the APIC timer always runs) */
+	assert_int_equal(r6.eax, BIT(2));
+	assert_int_equal(r6.ebx | r6.ecx | r6.edx, 0);
 }
 
 static void test_topology(void **state)
@@ -189,7 +194,6 @@ static void test_msrs_touching_the_host_give_gp(void **state)
 	static const u32 denied_writes[] = {
 		MSR_VM_HSAVE_PA,
 		MSR_VM_CR,
-		MSR_IA32_APIC_BASE,
 		MSR_IA32_BIOS_UPDT_TRIG,
 		0x200,
 		0x201,
@@ -202,7 +206,6 @@ static void test_msrs_touching_the_host_give_gp(void **state)
 		0x48 /* SPEC_CTRL */,
 		0x480 /* VMX_BASIC */,
 		0xc0010000 /* PERF_CTL0 */,
-		0x800 /* x2APIC */,
 		0x179 /* MCG_CAP */,
 		0x12345678,
 	};
@@ -216,6 +219,13 @@ static void test_msrs_touching_the_host_give_gp(void **state)
 	assert_int_equal(rd(&c, MSR_VM_CR, &v), POLICY_MSR_GP);
 	assert_int_equal(rd(&c, 0x480, &v), POLICY_MSR_GP);
 	assert_int_equal(rd(&c, 0x200, &v), POLICY_MSR_GP);
+	/* The local APIC's MSRs go to the vCPU's virtual APIC, which checks them. */
+	assert_int_equal(rd(&c, MSR_IA32_APIC_BASE, &v), POLICY_MSR_EMULATE);
+	assert_int_equal(policy_msr_write(&c, MSR_IA32_APIC_BASE, 0), POLICY_MSR_EMULATE);
+	assert_int_equal(rd(&c, MSR_IA32_TSC_DEADLINE, &v), POLICY_MSR_EMULATE);
+	assert_int_equal(policy_msr_write(&c, 0x830, 0), POLICY_MSR_EMULATE);
+	assert_int_equal(rd(&c, 0x8ff, &v), POLICY_MSR_EMULATE);
+	assert_int_equal(rd(&c, 0x900, &v), POLICY_MSR_GP);
 }
 
 static void test_efer(void **state)
@@ -301,11 +311,6 @@ static void test_reads_with_fixed_answers(void **state)
 	u64 v;
 
 	(void)state;
-	assert_int_equal(rd(&c, MSR_IA32_APIC_BASE, &v), POLICY_MSR_DONE);
-	assert_int_equal(v, 0xfee00000ULL | APIC_BASE_BSP); /* and not enabled */
-	c.vcpu = 1;
-	assert_int_equal(rd(&c, MSR_IA32_APIC_BASE, &v), POLICY_MSR_DONE);
-	assert_int_equal(v, 0xfee00000ULL);
 	assert_int_equal(rd(&c, MSR_IA32_MTRRCAP, &v), POLICY_MSR_DONE);
 	assert_int_equal(v, 0); /* no variable or fixed MTRRs */
 	assert_int_equal(rd(&c, MSR_IA32_MISC_ENABLE, &v), POLICY_MSR_GP); /* AMD has none */

@@ -45,7 +45,7 @@ static void fake_write(const void *d, u16 off, u8 width, u32 val)
 		dev.w[dev.nw++] = (struct cfg_write){ off, width, val };
 }
 
-static const struct vpci_backend fake_be = { fake_read, fake_write };
+static const struct vpci_backend fake_be = { fake_read, fake_write, NULL };
 
 static void put32(u16 off, u32 v)
 {
