@@ -407,6 +407,19 @@ def pvring_seeds():
             "scribbles": b"\x00" + b"".join(scribble + ops[-5:])}
 
 
+def vlapic_seeds():
+    op = lambda kind, where, val, us=100: struct.pack("<BHQH", kind, where, val, us)
+    xapic = [op(1, 0xf0, 0x1ff), op(1, 0x3e0, 0xb), op(1, 0x320, 0x20040), op(1, 0x380, 50000),
+             op(7, 0, 0, 60), op(1, 0x80, 0x40), op(6, 0, 0x35), op(1, 0x80, 0), op(7, 0, 0),
+             op(1, 0xb0, 0), op(1, 0x310, 1 << 24), op(1, 0x300, 0x4500), op(1, 0x300, 0x4630),
+             op(0, 0x390, 0), op(0, 0x100, 0), op(0, 0x200, 0)]
+    x2apic = [op(4, 0, 0xfee00d00), op(3, 0x0f, 0x1ff), op(3, 0x32, 0x40062), op(5, 0, 123456),
+              op(7, 0, 0, 5000), op(3, 0x30, (2 << 32) | 0x4051), op(3, 0x3f, 0x33),
+              op(3, 0x30, (3 << 18) | 0x4500), op(2, 0x0a, 0), op(3, 0x0b, 0), op(4, 0, 0)]
+    return {"xapic": struct.pack("<B", 0) + b"".join(xapic),
+            "x2apic": struct.pack("<B", 1) + b"".join(x2apic)}
+
+
 # ---- VMX rules (fuzz_vmx_rules.c) ----
 
 def vmx_seeds():
@@ -542,6 +555,7 @@ def main():
         "igb_mbx": mbx_seeds(),
         "vmsix": vmsix_seeds(),
         "pvring": pvring_seeds(),
+        "vlapic": vlapic_seeds(),
         "vmx_rules": vmx_seeds(),
         "mboot": mboot_seeds(),
         "ports": ports_seeds(),

@@ -16,12 +16,12 @@ import hvtest
 
 IRQTEST = os.path.join(hvtest.BUILD, "guests", "irqtest.elf")
 FILES = [(IRQTEST, "/guests/irqtest.elf")]
-CHECKS = ("periodic timer ticks", "TSC-deadline interrupts", "TPR holds a lower class back",
-          "TPR lowered: delivered", "IPIs from vCPU 1", "INIT and SIPI started vCPU 1",
-          "SIPI without INIT ignored", "no stray interrupts")
+CHECKS = ("periodic timer ticks", "no periodic tick early", "TSC-deadline interrupts",
+          "TPR holds a lower class back", "TPR lowered: delivered", "IPIs from vCPU 1",
+          "INIT and SIPI started vCPU 1", "SIPI without INIT ignored", "no stray interrupts")
 
 
-def check_partition(log, part, mode, min_ticks=110):
+def check_partition(log, part, mode):
     assert re.search(r"^\[%s\] irqtest: %s mode, APIC ID 0, 2 vCPU\(s\)$" % (part, mode),
                      log, re.M), log[-3000:]
     for check in CHECKS:
@@ -35,14 +35,17 @@ def check_partition(log, part, mode, min_ticks=110):
     for dest in range(2, 8):
         assert re.search(r"^%s: vCPU 0: IPI names no vCPU of this partition, destination "
                          r"0x%x$" % (part, dest), log, re.M), (part, dest)
-    # Its counters agree with what the guest took: ms= periodic ticks give or take,
-    # 10 deadlines; exactly 100 IPIs + 1 to start vCPU 1 + 1 self-IPI for the TPR check,
-    # none of the other partition's 6 strays.
+    # Its counters agree with what the guest took: the periodic ticks the guest counted
+    # (expiries while one is pending merge with it: the hypervisor may count more) and 10
+    # deadlines; exactly 100 IPIs + 1 to start vCPU 1 + 1 self-IPI for the TPR check, none
+    # of the other partition's 6 strays.
+    ticks = int(re.search(r"^\[%s\] irqtest: periodic timer ticks ok \((\d+), " % part, log,
+                          re.M).group(1))
     c = re.search(r"^%s: interrupts: injected (\d+), timer (\d+), ipi (\d+), msi (\d+)$"
                   % part, log, re.M)
     assert c, log[-3000:]
     injected, timer, ipi, msi = map(int, c.groups())
-    assert timer >= min_ticks and ipi == 102 and msi == 0, c.group(0)
+    assert timer >= ticks + 10 and ipi == 102 and msi == 0, (ticks, c.group(0))
     assert injected >= timer + ipi - 2, c.group(0)
 
 
@@ -68,6 +71,6 @@ def test_vmx_timers_ipis_init_sipi_in_both_apic_modes(tmp_path):
     log = run.serial
     assert not run.timed_out, log[-3000:]
     assert re.search(r"^vcpu: backend vmx selected$", log, re.M), log[-3000:]
-    check_partition(log, "x2", "x2APIC", min_ticks=40)
-    check_partition(log, "xa", "xAPIC", min_ticks=40)
+    check_partition(log, "x2", "x2APIC")
+    check_partition(log, "xa", "xAPIC")
     assert "FAILED" not in log

@@ -9,13 +9,11 @@ raised in that partition, and QEMU's VT-d model must show the interrupt-remappin
 the messages went through: the hypervisor's host vector, source-checked against the
 VF's requester ID. Without interrupt remapping nothing is unmasked.
 """
-import os
 import re
 import time
 
 import pytest
 
-import hvtest
 import netns
 from test_sriov import NET, FILES, PLAN, Rig, ready
 
