@@ -84,6 +84,7 @@ $(BUILD)/linux/initramfs.cpio.gz: tools/mkinitramfs guests/linux/init guests/lin
 	bash tools/mkinitramfs $(BUILD)/linux
 include tests/tests.mk
 include tests/mbkernels/objects.mk
+include tests/bench/bench.mk
 
 # NET=user (default) or NET=tap (a Linux peer in a network namespace; see tools/run-qemu)
 run: setup all

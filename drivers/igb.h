@@ -47,6 +47,20 @@ void igb_vf_release(struct pci_dev *vf);
  */
 void igb_vf_quiesce(struct pci_dev *vf);
 
+/* MACs the PF's own pool may receive besides its own (IGB_PF_MACS receive address entries). */
+#define IGB_PF_MACS 15
+
+/*
+ * Also receive unicast to `mac` on the PF's own queue pair (igb_fp.h): a
+ * receive address entry steering to the PF's pool, for the hypervisor's
+ * paravirtual NICs. 0, -EEXIST (the PF's, a VF's or another such MAC),
+ * -ENOSPC (IGB_PF_MACS in use), -ENODEV (no PF running, or it has no pool).
+ */
+int igb_pf_mac_add(const u8 mac[6]);
+
+/* Stop receiving `mac` on the PF's queue (a pv partition that could not be built). */
+void igb_pf_mac_del(const u8 mac[6]);
+
 /* What the PF driver counted since boot (logs, self-tests). */
 struct igb_stats {
 	u64 irqs;    /* mailbox/link/PF-queue interrupts served */
@@ -54,7 +68,7 @@ struct igb_stats {
 	u64 nacks;   /* ... of which refused */
 	u64 dropped; /* VF messages ignored (flood, lock held) */
 	u64 flrs;    /* VF resets seen (VFLRE) */
-	u64 pf_rx;   /* frames received on the PF's queue */
+	u64 pf_rx;   /* frames received on the PF's queue (igb_fp.h) */
 	u64 pf_tx;   /* frames sent from the PF's queue */
 };
 void igb_get_stats(struct igb_stats *s);

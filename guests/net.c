@@ -1,8 +1,10 @@
 // SPDX-License-Identifier: MIT
 /*
- * net.c: the network partition. Brings up the partition's SR-IOV VF (guests/
- * lib/igbvf.c), prints its MAC and address, and answers ARP, ICMP echo and UDP
- * echo (port 7) forever by polling, printing counters every stats= ms.
+ * net.c: the network partition. Brings up the partition's NIC, its SR-IOV VF
+ * (guests/lib/igbvf.c) or the hypervisor's paravirtual NIC (guests/lib/pvnet.c)
+ * as the boot information says, through one interface (guests/lib/netdev.h),
+ * prints its MAC and address, and answers ARP, ICMP echo and UDP echo (port 7)
+ * forever by polling, printing counters every stats= ms.
  *
  * Command line (after "--"): ip=A.B.C.D[/len] (default 192.0.2.(11 + part_id)/24,
  * the network plan), peer= (192.0.2.1), vf=N (the Nth VF it owns, 0), stats=MS
@@ -13,14 +15,17 @@
  * MAC: expect a NACK), spoof=MAC (send frames to the peer with that source MAC),
  * dma_escape=GPA (aim an RX descriptor outside our RAM: VT-d must fault),
  * reset_vf=ctrl|flr (reset the VF, come back up; quiet: reset it without the
- * handshake, as if the PF had forgotten us). guests/README.md has details.
+ * handshake, as if the PF had forgotten us). askmac, dma_escape and reset_vf
+ * need a VF. guests/README.md has details.
  */
 #include "guests/lib/apic.h"
 #include "guests/lib/guest.h"
 #include "guests/lib/igbvf.h"
 #include "guests/lib/msix.h"
 #include "guests/lib/net.h"
+#include "guests/lib/netdev.h"
 #include "guests/lib/pci.h"
+#include "guests/lib/pvnet.h"
 
 #define CTL_PORT     7001
 #define SPOOF_PORT   9 /* discard: the peer captures, nothing answers */
@@ -33,6 +38,8 @@
 #define RX_ENTRY     0    /* the VF's MSI-X entry for RX queue 0 */
 
 static struct igbvf vf;
+static struct pvnet pv;
+static struct netdev nd; /* one of the two */
 static struct net_if nif;
 static u32 peer_ip = 0xc0000201U; /* 192.0.2.1 */
 static bool ctl_enabled;
@@ -52,9 +59,14 @@ static const char *igbvf_err(int r)
 	return (unsigned)-r < ARRAY_SIZE(names) ? names[-r] : "error";
 }
 
-static int vf_tx(void *ctx, const void *frame, size_t len)
+static int dev_tx(void *ctx, const void *frame, size_t len)
 {
-	return igbvf_tx(ctx, frame, len);
+	return netdev_tx(ctx, frame, len);
+}
+
+static bool have_vf(void)
+{
+	return nd.vf != NULL;
 }
 
 static void on_frame(void *ctx, const u8 *frame, size_t len)
@@ -77,19 +89,20 @@ static u64 drops_total(void)
 static size_t stats_text(char *buf, size_t size)
 {
 	const struct net_counters *c = &nif.c;
+	struct netdev_stats d;
 	size_t n;
 
-	n = (size_t)snprintf(buf, size,
-			     "rx=%llu rx_bytes=%llu tx=%llu tx_bytes=%llu bcast=%llu arp=%llu "
-			     "ipv4=%llu icmp=%llu udp=%llu ip_options=%llu arp_replies=%llu "
-			     "echo_replies=%llu udp_echoes=%llu nic_rx=%u nic_tx=%u vf_rx=%llu "
-			     "vf_tx=%llu rx_spanning=%llu tx_full=%llu pf_msgs=%llu irqs=%llu",
-			     c->rx_frames, c->rx_bytes, c->tx_frames, c->tx_bytes, c->rx_broadcast,
-			     c->rx_arp, c->rx_ipv4, c->rx_icmp, c->rx_udp, c->rx_ip_options,
-			     c->tx_arp_reply, c->tx_icmp_reply, c->tx_udp_echo,
-			     igbvf_hw_rx_packets(&vf), igbvf_hw_tx_packets(&vf), vf.st.rx_frames,
-			     vf.st.tx_frames, vf.st.rx_spanning, vf.st.tx_full, vf.st.pf_msgs,
-			     (u64)rx_irqs);
+	netdev_stats(&nd, &d);
+	n = (size_t)snprintf(
+		buf, size,
+		"rx=%llu rx_bytes=%llu tx=%llu tx_bytes=%llu bcast=%llu arp=%llu "
+		"ipv4=%llu icmp=%llu udp=%llu ip_options=%llu arp_replies=%llu "
+		"echo_replies=%llu udp_echoes=%llu nic_rx=%llu nic_tx=%llu dev_rx=%llu "
+		"dev_tx=%llu dev_rx_bad=%llu tx_full=%llu pf_msgs=%llu nic_tx_dropped=%llu irqs=%llu",
+		c->rx_frames, c->rx_bytes, c->tx_frames, c->tx_bytes, c->rx_broadcast, c->rx_arp,
+		c->rx_ipv4, c->rx_icmp, c->rx_udp, c->rx_ip_options, c->tx_arp_reply,
+		c->tx_icmp_reply, c->tx_udp_echo, d.nic_rx, d.nic_tx, d.rx_frames, d.tx_frames,
+		d.rx_bad, d.tx_full, have_vf() ? vf.st.pf_msgs : 0, d.nic_tx_dropped, (u64)rx_irqs);
 	for (int i = 0; i < NET_DROP_COUNT && n < size; i++)
 		n += (size_t)snprintf(buf + n, size - n, " drop_%s=%llu",
 				      net_drop_name((enum net_drop)i), c->drops[i]);
@@ -99,11 +112,13 @@ static size_t stats_text(char *buf, size_t size)
 static void stats_print(void)
 {
 	const struct net_counters *c = &nif.c;
+	struct netdev_stats d;
 
-	printf("net: stats rx %llu tx %llu arp %llu icmp %llu udp %llu drops %llu nic_rx %u "
-	       "nic_tx %u irqs %llu\n",
+	netdev_stats(&nd, &d);
+	printf("net: stats rx %llu tx %llu arp %llu icmp %llu udp %llu drops %llu nic_rx %llu "
+	       "nic_tx %llu irqs %llu\n",
 	       c->rx_frames, c->tx_frames, c->rx_arp, c->rx_icmp, c->rx_udp, drops_total(),
-	       igbvf_hw_rx_packets(&vf), igbvf_hw_tx_packets(&vf), (u64)rx_irqs);
+	       d.nic_rx, d.nic_tx, (u64)rx_irqs);
 	for (int i = 0; i < NET_DROP_COUNT; i++)
 		if (c->drops[i])
 			printf("net: drop %s %llu\n", net_drop_name((enum net_drop)i), c->drops[i]);
@@ -120,6 +135,8 @@ static const char *askmac(const char *text)
 
 	if (!net_parse_mac(text, mac))
 		return "bad MAC";
+	if (!have_vf())
+		return "not a VF";
 	r = igbvf_set_mac(&vf, mac);
 	if (!r)
 		memcpy(nif.mac, mac, 6);
@@ -148,7 +165,7 @@ static const char *spoof(const char *text)
 	for (int i = 0; i < 20 && !net_arp_lookup(&nif, peer_ip); i++) {
 		net_arp_request(&nif, peer_ip);
 		for (u64 end = rdtsc() + 100 * tsc_per_ms(); rdtsc() < end;)
-			igbvf_rx_poll(&vf, on_frame, &nif, 32);
+			netdev_rx_poll(&nd, on_frame, &nif, 32);
 	}
 	h.src_mac = mac;
 	h.dst_mac = net_arp_lookup(&nif, peer_ip);
@@ -161,26 +178,64 @@ static const char *spoof(const char *text)
 
 		h.ip_id = nif.ip_id++;
 		n = net_build_udp(frame, &h, msg, n);
-		sent += n && !igbvf_tx(&vf, frame, n);
+		sent += n && !netdev_tx(&nd, frame, n);
 	}
 	printf("net: spoof: sent %d frames with source MAC %s\n", sent, a);
 	return sent == SPOOF_FRAMES ? "sent" : "error";
 }
 
+/* Aim the next RX descriptor outside our RAM: at the NIC's DMA (VF) or the hypervisor's copy (pv). */
 static const char *dma_escape(u64 gpa)
 {
-	int r = igbvf_aim_rx(&vf, gpa);
+	int r = have_vf() ? igbvf_aim_rx(&vf, gpa) : pvnet_aim_rx(&pv, gpa);
+	u32 idx = have_vf() ? vf.escape.idx : pv.escape.index;
 
-	printf("net: dma_escape: RX descriptor %u aimed at GPA 0x%llx%s\n", vf.escape.idx, gpa,
+	printf("net: dma_escape: RX descriptor %u aimed at GPA 0x%llx%s\n", idx, gpa,
 	       r ? " failed" : "");
 	return r ? "error" : "armed";
 }
 
+static bool escape_done(void)
+{
+	return have_vf() ? vf.escape.done : pv.escape.done;
+}
+
 static void escape_report(void)
 {
-	printf("net: dma_escape: descriptor %u came back, status 0x%x length %u\n", vf.escape.idx,
-	       vf.escape.status, vf.escape.length);
-	vf.escape.done = false;
+	if (have_vf()) {
+		printf("net: dma_escape: descriptor %u came back, status 0x%x length %u\n",
+		       vf.escape.idx, vf.escape.status, vf.escape.length);
+		vf.escape.done = false;
+	} else {
+		printf("net: dma_escape: descriptor %u came back, status 0x%x\n", pv.escape.index,
+		       pv.escape.status);
+		pv.escape.done = false;
+	}
+}
+
+/* pv only: a TX descriptor naming any address and length; the hypervisor's verdict. */
+static const char *tx_raw(char *arg)
+{
+	static char reply[32];
+	char *len = arg;
+	bool ok1, ok2;
+	u64 gpa, n;
+	int r;
+
+	while (*len && *len != ' ')
+		len++;
+	if (*len)
+		*len++ = '\0';
+	gpa = parse_num(arg, &ok1);
+	n = parse_num(len, &ok2);
+	if (!ok1 || !ok2 || n > 0xffffffffULL)
+		return "bad arguments";
+	if (have_vf())
+		return "not a pv NIC";
+	r = pvnet_tx_raw(&pv, gpa, (u32)n);
+	printf("net: txraw GPA 0x%llx length %llu: status %d\n", gpa, n, r);
+	snprintf(reply, sizeof(reply), "status %d", r);
+	return reply;
 }
 
 static void announce(const char *how)
@@ -190,22 +245,25 @@ static void announce(const char *how)
 
 	for (u32 mask = nif.netmask; mask; mask <<= 1)
 		prefix++;
-	net_format_mac(m, vf.mac);
+	net_format_mac(m, nd.mac);
 	net_format_ipv4(ip, nif.ip);
 	printf("net: %s mac %s ip %s/%u\n", how, m, ip, prefix);
 }
 
-/* Bring the VF up (again), retrying until the PF answers. */
-static void vf_up(int (*how)(struct igbvf *), const char *what)
+/* Bring the NIC up (again), retrying until it answers; flr: a VF's function-level reset first. */
+static void dev_up(bool flr, const char *what)
 {
 	int r;
 
-	while ((r = how(&vf)) != 0) {
-		printf("net: VF bring-up failed: %s; retrying\n", igbvf_err(r));
+	while ((r = flr ? igbvf_flr(&vf) : netdev_up(&nd)) != 0) {
+		printf("net: %s bring-up failed: %s; retrying\n", nd.kind,
+		       have_vf() ? igbvf_err(r) : "no pv NIC");
 		delay_ms(UP_RETRY_MS);
-		how = igbvf_up;
+		flr = false;
 	}
-	memcpy(nif.mac, vf.mac, 6);
+	if (have_vf())
+		memcpy(nd.mac, vf.mac, 6);
+	memcpy(nif.mac, nd.mac, 6);
 	if (irq_mode)
 		igbvf_rx_irq(&vf, RX_ENTRY); /* the reset cleared the VF's interrupt setup */
 	announce(what);
@@ -253,6 +311,8 @@ static const char *reset_vf(const char *how)
 {
 	bool flr = !strcmp(how, "flr");
 
+	if (!have_vf())
+		return "not a VF";
 	if (!strcmp(how, "quiet")) {
 		quiet_reset = true; /* after the reply: the VF cannot send once reset */
 		return "reset quiet";
@@ -260,7 +320,7 @@ static const char *reset_vf(const char *how)
 	if (!flr && strcmp(how, "ctrl") && strcmp(how, "1"))
 		return "bad reset kind";
 	printf("net: reset_vf: %s\n", flr ? "function-level reset" : "VF software reset");
-	vf_up(flr ? igbvf_flr : igbvf_up, "up again:");
+	dev_up(flr, "up again:");
 	return "reset done";
 }
 
@@ -286,6 +346,8 @@ static const char *ctl_run(char *cmd)
 	}
 	if (!strcmp(cmd, "reset"))
 		return reset_vf(arg);
+	if (!strcmp(cmd, "txraw"))
+		return tx_raw(arg);
 	if (!strcmp(cmd, "stop")) {
 		printf("net: stopping (%llu receive interrupts)\n", (u64)rx_irqs);
 		hv_shutdown(0);
@@ -402,11 +464,11 @@ static void test_modes(void)
 /* Every SERVICE_MS: PF messages and resets (with igbvf's link check every CHECK_MS), the link. */
 static void service(bool check, bool *link)
 {
-	if (igbvf_service(&vf, check)) {
+	if (netdev_service(&nd, check)) {
 		printf("net: the PF reset us or forgot us; bringing the VF up again\n");
-		vf_up(igbvf_up, "up again:");
+		dev_up(false, "up again:");
 	}
-	if (igbvf_link_up(&vf) != *link) {
+	if (netdev_link_up(&nd) != *link) {
 		*link = !*link;
 		printf("net: link %s\n", *link ? "up" : "down");
 	}
@@ -418,14 +480,14 @@ static void serve(u64 stats_ms)
 	u64 per_ms = tsc_per_ms(), now = rdtsc();
 	u64 next_service = now, next_check = now + CHECK_MS * per_ms;
 	u64 next_stats = now + stats_ms * per_ms;
-	bool link = igbvf_link_up(&vf);
+	bool link = netdev_link_up(&nd);
 
 	printf("net: link %s\n", link ? "up" : "down");
 	for (;;) {
-		int n = igbvf_rx_poll(&vf, on_frame, &nif, 32);
+		int n = netdev_rx_poll(&nd, on_frame, &nif, 32);
 
 		ctl_poll();
-		if (vf.escape.done)
+		if (escape_done())
 			escape_report();
 		now = rdtsc();
 		if (now >= next_service) {
@@ -452,18 +514,41 @@ static void check_mac(void)
 {
 	char a[18], b[18];
 
-	if (mac_zero(boot_info->net.mac) || !memcmp(boot_info->net.mac, vf.mac, 6))
+	if (mac_zero(boot_info->net.mac) || !memcmp(boot_info->net.mac, nd.mac, 6))
 		return;
-	net_format_mac(a, vf.mac);
+	net_format_mac(a, nd.mac);
 	net_format_mac(b, boot_info->net.mac);
 	printf("net: the PF gave MAC %s, the boot information says %s\n", a, b);
+}
+
+/* The partition's NIC: the pv NIC when the boot information says so, else its VF. */
+static int open_nic(void)
+{
+	int devfn, r;
+
+	if (boot_info->net.kind == HV_NET_PV) {
+		r = netdev_pv(&nd, &pv);
+		if (r)
+			printf("net: no usable pv NIC (error %d)\n", r);
+		else
+			printf("net: pv NIC, rings at 0x%llx\n", (u64)boot_info->pvnet.gpa);
+		return r;
+	}
+	devfn = find_nic();
+	r = devfn < 0 ? -IGBVF_ENODEV : netdev_vf(&nd, &vf, (u8)devfn);
+	if (r)
+		printf("net: no usable VF (%s): %u function(s) on the bus\n", igbvf_err(r),
+		       boot_info->dev_count);
+	else
+		printf("net: VF at 00:%02x.%x, BAR 0 at 0x%llx (%llu KiB)\n", vf.devfn >> 3,
+		       vf.devfn & 7, vf.bar0, vf.bar0_size >> 10);
+	return r;
 }
 
 int main(void)
 {
 	u64 stats_ms = 10000, ctl_on = 0;
 	char mode[8];
-	int devfn = find_nic(), r;
 	u32 ip, mask;
 
 	arg_u64("stats", &stats_ms);
@@ -471,21 +556,16 @@ int main(void)
 	ctl_enabled = ctl_on != 0;
 	irq_mode = arg_str("irq", mode, sizeof(mode)) && !strcmp(mode, "msix");
 	net_config(&ip, &mask);
-	r = devfn < 0 ? -IGBVF_ENODEV : igbvf_probe(&vf, (u8)devfn);
-	if (r) {
-		printf("net: no usable VF (%s): %u function(s) on the bus\n", igbvf_err(r),
-		       boot_info->dev_count);
+	if (open_nic())
 		return 1;
-	}
-	printf("net: VF at 00:%02x.%x, BAR 0 at 0x%llx (%llu KiB)\n", vf.devfn >> 3, vf.devfn & 7,
-	       vf.bar0, vf.bar0_size >> 10);
-	net_init(&nif, vf.mac, ip, mask, vf_tx, &vf);
-	if (irq_mode && irq_setup()) {
-		printf("net: interrupt mode unavailable (no MSI-X or APIC): polling\n");
+	net_init(&nif, nd.mac, ip, mask, dev_tx, &nd);
+	if (irq_mode && (!have_vf() || irq_setup())) {
+		printf("net: interrupt mode unavailable (%s): polling\n",
+		       have_vf() ? "no MSI-X or APIC" : "a pv NIC has no interrupt");
 		irq_mode = false;
 	}
 	nif.udp_hook = ctl_datagram;
-	vf_up(igbvf_up, "up");
+	dev_up(false, "up");
 	check_mac();
 	test_modes();
 	serve(stats_ms);

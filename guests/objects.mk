@@ -11,7 +11,7 @@ GUEST_CFLAGS := -std=c11 -ffreestanding -fno-pie -fno-pic -fno-stack-protector \
 GUEST_LDFLAGS := -n -nostdlib -static -z max-page-size=0x1000 -z noexecstack -T guests/lib/guest.ld
 
 GUEST_LIB_OBJS := $(patsubst %,$(BUILD)/guests/%.o,$(basename $(wildcard guests/lib/*.c guests/lib/*.S)))
-GUEST_NAMES := hello attack mbxtest net irqtest
+GUEST_NAMES := hello attack mbxtest net bench irqtest
 GUEST_ELFS := $(addprefix $(BUILD)/guests/,$(addsuffix .elf,$(GUEST_NAMES)))
 GUEST_ISO_FILES := $(foreach g,$(GUEST_NAMES),$(BUILD)/guests/$(g).elf=/guests/$(g).elf)
 
@@ -31,6 +31,9 @@ $(BUILD)/guests/net.elf: $(BUILD)/guests/guests/net.o $(GUEST_LIB_OBJS) guests/l
 
 $(BUILD)/guests/attack.elf: $(patsubst %.c,$(BUILD)/guests/%.o,$(wildcard guests/attack/*.c)) \
 		$(GUEST_LIB_OBJS) guests/lib/guest.ld
+	$(LD) $(GUEST_LDFLAGS) -o $@ $(filter %.o,$^)
+
+$(BUILD)/guests/bench.elf: $(BUILD)/guests/guests/bench.o $(GUEST_LIB_OBJS) guests/lib/guest.ld
 	$(LD) $(GUEST_LDFLAGS) -o $@ $(filter %.o,$^)
 
 $(BUILD)/guests/irqtest.elf: $(BUILD)/guests/guests/irqtest.o $(GUEST_LIB_OBJS) guests/lib/guest.ld

@@ -339,7 +339,7 @@ static int assign_vf(struct partition *p, u64 *next)
 
 int assign_devices(struct partition *p)
 {
-	u64 next = p->vpci.ecam_gpa + VPCI_ECAM_SIZE;
+	u64 next = p->gpa_free;
 
 	if ((p->cfg.pci_count || p->cfg.vf.set) && assign_domain(p)) {
 		part_err(p, "not started: no IOMMU domain for its PCI functions\n");
@@ -364,6 +364,7 @@ int assign_devices(struct partition *p)
 		assign_release(p);
 		return -EINVAL;
 	}
+	p->gpa_free = next;
 	return 0;
 }
 
@@ -413,10 +414,11 @@ void assign_boot_info(const struct partition *p, struct hv_boot_info *bi)
 		bi->dev_count++;
 	}
 	memset(&bi->net, 0, sizeof(bi->net));
-	if (!p->cfg.vf.set)
+	if (p->cfg.net == PLAN_NET_NONE)
 		return;
+	bi->net.kind = (u8)p->cfg.net;
 	memcpy(bi->net.mac, p->cfg.mac, 6);
 	memcpy(bi->net.ipv4, p->cfg.ip, 4);
 	bi->net.prefix_len = p->cfg.ip_prefix;
-	bi->net.dev = (u8)p->nic;
+	bi->net.dev = p->cfg.net == PLAN_NET_VF ? (u8)p->nic : 0;
 }

@@ -59,6 +59,8 @@ static s64 hc_part_info(struct vcpu *v, u64 gpa, u64 size)
 	info.host_cpu = v->cpu;
 	info.ram_size = p->ram_size;
 	info.exits = v->exits_total;
+	for (u32 i = 0; i < VCPU_EXIT_COUNT; i++)
+		info.exit_reasons[i] = v->exits[i];
 	memcpy(dst, &info, n);
 	return (s64)n;
 }

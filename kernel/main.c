@@ -16,6 +16,7 @@
 #include "kernel/panic.h"
 #include "kernel/part.h"
 #include "kernel/printk.h"
+#include "kernel/pvnet.h"
 #include "kernel/selftest.h"
 #include "kernel/smp.h"
 #include "kernel/string.h"
@@ -113,8 +114,11 @@ void kmain(u32 magic, u32 mbi_pa)
 		pr_info("boot complete, %u partition(s)\n", partition_count);
 	else
 		pr_info("boot complete, nothing to run\n");
+	pr_info("resident: image %llu KiB, allocated %llu KiB (partitions' RAM not counted)\n",
+		mm_image_size() / KiB, (mm_allocated() - part_ram_total()) / KiB);
 	part_start();
 	if (hv_config.exit_when_done && part_running_count() == 0)
 		hv_exit(EXIT_OK);
-	smp_idle(); /* CPU 0 stays the hypervisor's: it serves calls from here on */
+	pvnet_run(); /* the pv NICs' fast path, while a pv partition runs */
+	smp_idle();  /* CPU 0 stays the hypervisor's: it serves calls from here on */
 }

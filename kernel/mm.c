@@ -19,6 +19,7 @@ static spinlock_t pool_lock = SPINLOCK_INIT;
 static struct pagetable hv_pt;
 static bool hv_pt_active;
 static u64 total_ram;
+static u64 allocated;                    /* bytes the pool handed out and did not get back */
 static const struct boot_info *boot_map; /* the loader's memory map, for ioremap's checks */
 
 /* Unmapped pages under stacks, so that an overflow names the stack it ran off. */
@@ -46,6 +47,7 @@ static paddr_t pool_alloc(u64 size, u64 align)
 	/* Until our tables are live only the boot identity map (low 4 GiB) is reachable. */
 	pa = hv_pt_active ? pmem_alloc(&pool, size, align)
 			  : pmem_alloc_below(&pool, size, align, BOOT_MAP_END);
+	allocated += pa ? size : 0;
 	spin_unlock(&pool_lock);
 	return pa;
 }
@@ -78,6 +80,7 @@ int phys_free(paddr_t pa, u64 size)
 
 	spin_lock(&pool_lock);
 	r = pmem_free(&pool, pa, size);
+	allocated -= r ? 0 : size;
 	spin_unlock(&pool_lock);
 	if (r)
 		panic("phys_free(0x%llx, 0x%llx): %d (double free?)", pa, size, r);
@@ -122,6 +125,16 @@ u64 mm_total_ram(void)
 u64 mm_free_ram(void)
 {
 	return pool.free_bytes;
+}
+
+u64 mm_allocated(void)
+{
+	return __atomic_load_n(&allocated, __ATOMIC_RELAXED);
+}
+
+u64 mm_image_size(void)
+{
+	return virt_to_phys(__image_end) - virt_to_phys(__image_start);
 }
 
 static paddr_t mm_pt_alloc(void *ctx)

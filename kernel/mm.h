@@ -75,6 +75,10 @@ const char *mm_guard_name(u64 va);
 u64 mm_total_ram(void);
 u64 mm_free_ram(void);
 
+/* What the hypervisor holds: its image (with .bss), and every byte allocated since boot. */
+u64 mm_image_size(void);
+u64 mm_allocated(void);
+
 /* The page-table builder's memory source for tables the hypervisor writes. */
 extern const struct pt_mem mm_pt_mem;
 

@@ -13,6 +13,7 @@
 #include "kernel/mm.h"
 #include "kernel/panic.h"
 #include "kernel/printk.h"
+#include "kernel/pvnet.h"
 #include "kernel/smp.h"
 #include "kernel/string.h"
 #include "kernel/timer.h"
@@ -101,8 +102,18 @@ static void part_ecam_write(void *ctx, u64 gpa, u8 size, u64 val)
 static void part_init_vpci(struct partition *p)
 {
 	vpci_init(&p->vpci, p->name, vpci_ecam_gpa(p->ram_size));
+	p->gpa_free = p->vpci.ecam_gpa + VPCI_ECAM_SIZE;
 	p->mmio[p->mmio_count++] = (struct part_mmio){ p->vpci.ecam_gpa, VPCI_ECAM_SIZE,
 						       part_ecam_read, part_ecam_write, p };
+}
+
+u64 part_ram_total(void)
+{
+	u64 n = 0;
+
+	for (u32 i = 0; i < partition_count; i++)
+		n += partitions[i]->ram_size;
+	return n;
 }
 
 u32 part_running_count(void)
@@ -195,6 +206,7 @@ static void part_stopped(struct partition *p)
 	__atomic_store_n(&p->reported, true, __ATOMIC_RELEASE);
 	part_kick(p);
 	assign_stop(p);
+	pvnet_stop(p);
 	if (hv_config.exit_when_done && part_running_count() == 0) {
 		part_wait_reports();
 		pr_info("every partition has stopped; exit_when_done=1 ends the machine\n");
@@ -243,6 +255,7 @@ static void part_fill_bootinfo(const struct partition *p, u64 image_end, struct 
 	bi->hypercall_abi = HV_HC_ABI_VERSION;
 	bi->ecam_base = p->vpci.ecam_gpa;
 	assign_boot_info(p, bi);
+	pvnet_boot_info(p, bi);
 	strlcpy(bi->cmdline, p->cfg.args, sizeof(bi->cmdline));
 }
 
@@ -528,6 +541,7 @@ static int part_create_vcpus(struct partition *p, const struct part_boot *pb)
 
 static void part_free(struct partition *p)
 {
+	pvnet_release(p);
 	assign_release(p);
 	if (p->gpm.pt.root)
 		gpmap_destroy(&p->gpm);
@@ -554,7 +568,8 @@ static void part_create(const struct part_config *pc, const struct boot_info *bi
 		p->uart.lines_per_window = pc->console_rate;
 	part_init_vpci(p);
 	memset(&pb, 0, sizeof(pb));
-	if (part_alloc_ram(p) || assign_devices(p) || part_load(p, bi, &pb) ||
+	if (part_alloc_ram(p) || assign_devices(p) ||
+	    (p->cfg.net == PLAN_NET_PV && pvnet_attach(p)) || part_load(p, bi, &pb) ||
 	    part_create_vcpus(p, &pb)) {
 		part_free(p);
 		return;

@@ -19,6 +19,7 @@
 
 struct iommu_domain;
 struct pci_dev;
+struct pvnet_port;
 
 enum part_state { PART_RUNNING = 0, PART_STOPPED = 1 };
 
@@ -47,8 +48,10 @@ struct partition {
 	struct vpci vpci;           /* its virtual PCI bus (ports 0xcf8/0xcfc, ECAM window) */
 	struct iommu_domain *iommu; /* DMA of its PCI functions: IOVA = GPA, its RAM only */
 	u32 nic;                    /* its VF's place on its virtual bus (vf=) */
-	spinlock_t dev_lock;        /* the virtual devices other than the UART */
-	struct vports ports;        /* debug exit, reset requests, the floating bus */
+	struct pvnet_port *pv;      /* its paravirtual NIC (net=pv), or NULL */
+	u64 gpa_free;        /* guest-physical space above the ECAM window not handed out yet */
+	spinlock_t dev_lock; /* the virtual devices other than the UART */
+	struct vports ports; /* debug exit, reset requests, the floating bus */
 	struct part_mmio mmio[PART_MAX_MMIO];
 	u32 mmio_count;
 	int state;               /* enum part_state, changed atomically */
@@ -119,6 +122,9 @@ struct part_mmio *part_find_mmio(struct partition *p, u64 gpa);
 
 /* Partitions still running. */
 u32 part_running_count(void);
+
+/* RAM given to partitions, in bytes. */
+u64 part_ram_total(void);
 
 /* Write guest console output (the vUART's path, rate-limited, prefixed "[name] "). */
 void part_console_write(struct partition *p, const char *s, size_t len);

@@ -299,6 +299,22 @@ static int plan_opt_ip(const char *val, void *dst, const char **why)
 	return 0;
 }
 
+/* net=vf (the partition's VF, vf= names it) or net=pv (the paravirtual NIC). */
+static int plan_opt_net(const char *val, void *dst, const char **why)
+{
+	u32 *net = dst;
+
+	if (!strcmp(val, "vf"))
+		*net = PLAN_NET_VF;
+	else if (!strcmp(val, "pv"))
+		*net = PLAN_NET_PV;
+	else {
+		*why = "expected vf or pv";
+		return -EINVAL;
+	}
+	return 0;
+}
+
 static int plan_opt_mem(const char *val, void *dst, const char **why)
 {
 	u64 *mem = dst;
@@ -360,7 +376,7 @@ static void plan_net_defaults(struct part_config *pc, u32 n)
 {
 	static const u8 mac[5] = PLAN_MAC_PREFIX, ip[3] = PLAN_IP_PREFIX;
 
-	if (!pc->vf.set)
+	if (pc->net == PLAN_NET_NONE)
 		return;
 	if (!pc->has_mac) {
 		memcpy(pc->mac, mac, sizeof(mac));
@@ -373,6 +389,25 @@ static void plan_net_defaults(struct part_config *pc, u32 n)
 	}
 }
 
+/* vf= and net= agree (net=vf is what vf= implies); mac= and ip= need a NIC. */
+static int plan_check_net(struct part_config *pc, const char *tag)
+{
+	const char *why = NULL;
+
+	if (pc->net == PLAN_NET_NONE && pc->vf.set)
+		pc->net = PLAN_NET_VF;
+	if (pc->net == PLAN_NET_VF && !pc->vf.set)
+		why = "net=vf needs vf=";
+	else if (pc->net == PLAN_NET_PV && pc->vf.set)
+		why = "net=pv and vf= exclude each other";
+	else if ((pc->has_mac || pc->has_ip) && pc->net == PLAN_NET_NONE)
+		why = "mac= and ip= need vf= or net=pv";
+	if (!why)
+		return 0;
+	printk(LOG_ERR, "%s: error: partition %s not started: %s\n", tag, pc->name, why);
+	return -EINVAL;
+}
+
 int plan_parse(const char *cmdline, u32 index, struct part_config *pc)
 {
 	const struct cmdline_opt opts[] = {
@@ -381,6 +416,7 @@ int plan_parse(const char *cmdline, u32 index, struct part_config *pc)
 		{ "mem", plan_opt_mem, &pc->mem, "RAM size" },
 		{ "pci", plan_opt_pci, pc, "PCI functions it owns" },
 		{ "vf", plan_opt_vf, &pc->vf, "its NIC: a VF of the first igb PF" },
+		{ "net", plan_opt_net, &pc->net, "its NIC: vf or pv (paravirtual)" },
 		{ "mac", plan_opt_mac, pc, "its VF's MAC address" },
 		{ "ip", plan_opt_ip, pc, "its IPv4 address" },
 		{ "boot", plan_opt_boot, &pc->boot, "boot protocol of its module" },
@@ -406,11 +442,8 @@ int plan_parse(const char *cmdline, u32 index, struct part_config *pc)
 		       pc->name);
 		return -EINVAL;
 	}
-	if ((pc->has_mac || pc->has_ip) && !pc->vf.set) {
-		printk(LOG_ERR, "%s: error: partition %s not started: mac= and ip= need vf=\n", tag,
-		       pc->name);
+	if (plan_check_net(pc, tag))
 		return -EINVAL;
-	}
 	plan_net_defaults(pc, index + 1);
 	pc->ok = true;
 	return 0;
@@ -555,15 +588,24 @@ static bool plan_same_vf(const struct plan_vf *a, const struct plan_vf *b)
 static void plan_vfs(struct part_config *pcs, u32 n)
 {
 	for (u32 i = 0; i < n; i++) {
-		for (u32 j = 0; pcs[i].ok && pcs[i].vf.set && j < i; j++) {
-			if (!pcs[j].ok || !pcs[j].vf.set)
+		for (u32 j = 0; pcs[i].ok && pcs[i].net != PLAN_NET_NONE && j < i; j++) {
+			if (!pcs[j].ok || pcs[j].net == PLAN_NET_NONE)
 				continue;
-			if (plan_same_vf(&pcs[i].vf, &pcs[j].vf))
+			if (pcs[i].vf.set && pcs[j].vf.set && plan_same_vf(&pcs[i].vf, &pcs[j].vf))
 				plan_reject(&pcs[i], "its VF is already given to %s", pcs[j].name);
 			else if (!memcmp(pcs[i].mac, pcs[j].mac, 6))
 				plan_reject(&pcs[i], "its MAC is already %s's", pcs[j].name);
 		}
 	}
+}
+
+/* The pv NIC is served by CPU 0's fast path: not when CPU 0 runs the only vCPU itself. */
+static void plan_pv(struct part_config *pcs, u32 n, const struct plan_machine *m)
+{
+	for (u32 i = 0; i < n && m->boot_cpu_fallback; i++)
+		if (pcs[i].ok && pcs[i].net == PLAN_NET_PV)
+			plan_reject(&pcs[i],
+				    "net=pv needs CPU 0 free for the hypervisor's fast path");
 }
 
 u32 plan_assign(struct part_config *pcs, u32 n, const struct plan_machine *m)
@@ -576,6 +618,7 @@ u32 plan_assign(struct part_config *pcs, u32 n, const struct plan_machine *m)
 	plan_ram(pcs, n, m->free_ram);
 	plan_pci(pcs, n);
 	plan_vfs(pcs, n);
+	plan_pv(pcs, n, m);
 	for (u32 i = 0; i < n; i++)
 		if (pcs[i].ok && pcs[i].cpu_request)
 			plan_explicit_cpus(&pcs[i], usable, &used);

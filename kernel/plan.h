@@ -59,6 +59,13 @@ struct plan_vf {
 #define PLAN_IP_BASE        10
 #define PLAN_IP_DEFAULT_LEN 24
 
+/* net=: the partition's NIC (hvabi.h HV_NET_* values, handed to the guest as they are). */
+enum plan_net {
+	PLAN_NET_NONE = HV_NET_NONE,
+	PLAN_NET_VF = HV_NET_VF, /* vf=: an SR-IOV VF it drives itself */
+	PLAN_NET_PV = HV_NET_PV, /* net=pv: the paravirtual NIC, switched by the hypervisor */
+};
+
 /* One partition as its module line asks for it, and what the plan gave it. */
 struct part_config {
 	char name[PLAN_NAME_MAX];
@@ -70,8 +77,9 @@ struct part_config {
 	struct plan_bdf pci[PLAN_MAX_PCI]; /* pci=: whole functions it owns */
 	u32 pci_count;
 	struct plan_vf vf;    /* vf=: its NIC */
-	u8 mac[6];            /* mac=, or the default plan's when it has a VF */
-	u8 ip[4];             /* ip=, or the default plan's when it has a VF */
+	u32 net;              /* enum plan_net: net=, or vf when vf= is given */
+	u8 mac[6];            /* mac=, or the default plan's when it has a NIC */
+	u8 ip[4];             /* ip=, or the default plan's when it has a NIC */
 	u8 ip_prefix;         /* 0: no address */
 	bool has_mac, has_ip; /* given on the line (not defaults) */
 	u32 boot;             /* enum plan_boot */

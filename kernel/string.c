@@ -12,6 +12,17 @@ void *memcpy(void *dst, const void *src, size_t n)
 	return dst;
 }
 
+void *memcpy_fast(void *dst, const void *src, size_t n)
+{
+	void *d = dst;
+	size_t q = n / 8;
+
+	__asm__ __volatile__("rep movsq" : "+D"(d), "+S"(src), "+c"(q) : : "memory");
+	n &= 7;
+	__asm__ __volatile__("rep movsb" : "+D"(d), "+S"(src), "+c"(n) : : "memory");
+	return dst;
+}
+
 void *memmove(void *dst, const void *src, size_t n)
 {
 	u8 *d = dst;

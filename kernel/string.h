@@ -6,6 +6,8 @@
 #include "kernel/types.h"
 
 void *memcpy(void *dst, const void *src, size_t n);
+/* memcpy for frames on the fast path: REP MOVSQ, then REP MOVSB for the tail (not a byte loop). */
+void *memcpy_fast(void *dst, const void *src, size_t n);
 void *memmove(void *dst, const void *src, size_t n);
 void *memset(void *dst, int c, size_t n);
 int memcmp(const void *a, const void *b, size_t n);

@@ -8,6 +8,7 @@
 #ifndef KERNEL_VCPU_H
 #define KERNEL_VCPU_H
 
+#include "kernel/hvabi.h"
 #include "kernel/pagetable.h"
 #include "kernel/types.h"
 #include "kernel/vlapic.h"
@@ -66,25 +67,30 @@ struct vcpu_state {
 
 /* Why the vCPU came back. Counted per vCPU (struct vcpu.exits). */
 enum vcpu_exit_reason {
-	VCPU_EXIT_NONE, /* nothing to do: run again */
-	VCPU_EXIT_IRQ,  /* a host interrupt or NMI arrived; the host handles it */
-	VCPU_EXIT_CPUID,
-	VCPU_EXIT_MSR_READ,
-	VCPU_EXIT_MSR_WRITE,
-	VCPU_EXIT_IO,
-	VCPU_EXIT_HYPERCALL,
-	VCPU_EXIT_NPF, /* nested page fault / EPT violation */
-	VCPU_EXIT_HLT,
-	VCPU_EXIT_INVD,     /* executed as a no-op: it would discard the host's cached writes */
-	VCPU_EXIT_BAD_INSN, /* a virtualisation instruction the partition does not have: #UD */
-	VCPU_EXIT_SHUTDOWN, /* triple fault */
-	VCPU_EXIT_INIT,
-	VCPU_EXIT_EXCEPTION, /* an intercepted guest exception, reflected back */
-	VCPU_EXIT_ENTRY_FAILED,
-	VCPU_EXIT_UNKNOWN,    /* the backend could not decode it */
-	VCPU_EXIT_IRQ_WINDOW, /* the guest can take an interrupt now (vcpu_ops.irq_window) */
+	VCPU_EXIT_NONE = HV_EXIT_NONE, /* nothing to do: run again */
+	VCPU_EXIT_IRQ = HV_EXIT_IRQ,   /* a host interrupt or NMI arrived; the host handles it */
+	VCPU_EXIT_CPUID = HV_EXIT_CPUID,
+	VCPU_EXIT_MSR_READ = HV_EXIT_MSR_READ,
+	VCPU_EXIT_MSR_WRITE = HV_EXIT_MSR_WRITE,
+	VCPU_EXIT_IO = HV_EXIT_IO,
+	VCPU_EXIT_HYPERCALL = HV_EXIT_HYPERCALL,
+	VCPU_EXIT_NPF = HV_EXIT_NPF, /* nested page fault / EPT violation */
+	VCPU_EXIT_HLT = HV_EXIT_HLT,
+	VCPU_EXIT_INVD = HV_EXIT_INVD, /* executed as a no-op: it would discard the host's writes */
+	VCPU_EXIT_BAD_INSN =
+		HV_EXIT_BAD_INSN, /* a virtualisation instruction it does not have: #UD */
+	VCPU_EXIT_SHUTDOWN = HV_EXIT_SHUTDOWN, /* triple fault */
+	VCPU_EXIT_INIT = HV_EXIT_INIT,
+	VCPU_EXIT_EXCEPTION =
+		HV_EXIT_EXCEPTION, /* an intercepted guest exception, reflected back */
+	VCPU_EXIT_ENTRY_FAILED = HV_EXIT_ENTRY_FAILED,
+	VCPU_EXIT_UNKNOWN = HV_EXIT_UNKNOWN, /* the backend could not decode it */
+	VCPU_EXIT_IRQ_WINDOW =
+		HV_EXIT_IRQ_WINDOW, /* the guest can take an interrupt now (vcpu_ops.irq_window) */
 	VCPU_EXIT_COUNT
 };
+/* The exit reasons are the guest ABI's numbers (kernel/hvabi.h, hv_part_info.exit_reasons). */
+_Static_assert(VCPU_EXIT_COUNT <= HV_EXIT_REASONS, "exit reasons fit hv_part_info");
 
 struct vcpu_exit {
 	enum vcpu_exit_reason reason;

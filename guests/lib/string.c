@@ -2,22 +2,27 @@
 /* string.c: the few C library functions the guests use (the compiler may call mem*). */
 #include "guests/lib/guest.h"
 
+/* String instructions: eight bytes at a time, then the rest (frames are copied on every path). */
 void *memset(void *d, int c, size_t n)
 {
-	u8 *p = d;
+	void *p = d;
+	size_t q = n / 8;
+	u64 v = 0x0101010101010101ULL * (u8)c;
 
-	while (n--)
-		*p++ = (u8)c;
+	__asm__ __volatile__("rep stosq" : "+D"(p), "+c"(q) : "a"(v) : "memory");
+	n &= 7;
+	__asm__ __volatile__("rep stosb" : "+D"(p), "+c"(n) : "a"(v) : "memory");
 	return d;
 }
 
 void *memcpy(void *d, const void *s, size_t n)
 {
-	u8 *dp = d;
-	const u8 *sp = s;
+	void *p = d;
+	size_t q = n / 8;
 
-	while (n--)
-		*dp++ = *sp++;
+	__asm__ __volatile__("rep movsq" : "+D"(p), "+S"(s), "+c"(q) : : "memory");
+	n &= 7;
+	__asm__ __volatile__("rep movsb" : "+D"(p), "+S"(s), "+c"(n) : : "memory");
 	return d;
 }
 

@@ -417,6 +417,31 @@ def vmsix_seeds():
     return {"four-entries": struct.pack("<BHQ", 4, 0x800, 0xc0003000) + b"".join(ops)}
 
 
+# ---- the pv NIC's rings (fuzz_pvring.c) ----
+
+def pvring_seeds():
+    op = lambda kind, a, b: struct.pack("<BHQ", kind, a, b)
+    mac, other = bytes.fromhex("525400123412"), bytes.fromhex("525400123411")
+
+    def frame_at(at, src):  # a 16-byte Ethernet header (and 2 bytes of payload) at `at`
+        hdr = b"\xff" * 6 + src + b"\x08\x00" + b"hi"
+        return [op(3, (at + i) >> 3, struct.unpack("<Q", hdr[i:i + 8])[0]) for i in (0, 8)]
+
+    desc = lambda rx, slot, addr, length, far=0: op(1, rx | slot << 1 | far << 9,
+                                                     addr | length << 32)
+    ops = frame_at(0x100, mac) + frame_at(0x200, other)
+    ops += [desc(0, 0, 0x100, 60), desc(0, 1, 0x200, 60), desc(0, 2, 0x100, 10),
+            desc(0, 3, 4090, 60), op(2, 2, 4), op(4, 39, 0), op(6, 0, 1)]
+    ops += [desc(1, 0, 0x400, 1514), desc(1, 1, 0x600, 10), desc(1, 2, 0, 64, far=1),
+            desc(1, 3, 0x800, 200), op(2, 3, 4)] + [op(5, 60, 0x1122334455667788)] * 5
+    ops += [op(2, 0, 0x12345678), op(4, 39, 0), op(2, 1, 0x9abcdef0), op(5, 60, 0),
+            op(6, 0, 0)]
+    scribble = [op(0, off, 0xdeadbeefcafef00d) for off in (0x40, 0x80, 0xc0, 0x100, 0x1008,
+                                                           0x2008, 0x2ff8)]
+    return {"traffic": b"\x03" + b"".join(ops),
+            "scribbles": b"\x00" + b"".join(scribble + ops[-5:])}
+
+
 def vlapic_seeds():
     op = lambda kind, where, val, us=100: struct.pack("<BHQH", kind, where, val, us)
     xapic = [op(1, 0xf0, 0x1ff), op(1, 0x3e0, 0xb), op(1, 0x320, 0x20040), op(1, 0x380, 50000),
@@ -564,6 +589,7 @@ def main():
         "dmar": dmar_seeds(),
         "igb_mbx": mbx_seeds(),
         "vmsix": vmsix_seeds(),
+        "pvring": pvring_seeds(),
         "vlapic": vlapic_seeds(),
         "vmx_rules": vmx_seeds(),
         "mboot": mboot_seeds(),

@@ -30,8 +30,9 @@ def udp_echo(a):
     rng = random.Random(a.seed)
     s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
     s.settimeout(1.0)
-    res = {"sent": 0, "ok": 0, "bad": 0, "lost": 0, "retries": 0, "sizes": [a.max, 0],
-           "first_bad": None}
+    res = {"sent": 0, "ok": 0, "bad": 0, "lost": 0, "retries": 0, "late": 0,
+           "sizes": [a.max, 0], "first_bad": None}
+    earlier = set()  # payloads sent before this one
     start = time.monotonic()
     for i in range(a.count):
         size = a.min + (i * (a.max - a.min)) // max(1, a.count - 1)
@@ -43,7 +44,11 @@ def udp_echo(a):
             res["sent"] += 1
             try:
                 got, src = s.recvfrom(65536)
-                while src != (a.dst, a.port):  # not from the echo server: ignore
+                # Ignore what is not from the echo server, and a late echo of an earlier
+                # datagram (under load a retried one can be answered twice): it is not
+                # this datagram's reply, and taking it would shift every later one.
+                while src != (a.dst, a.port) or (got != data and got in earlier):
+                    res["late"] += src == (a.dst, a.port)
                     got, src = s.recvfrom(65536)
             except socket.timeout:
                 res["retries"] += 1
@@ -57,6 +62,7 @@ def udp_echo(a):
             break
         else:
             res["lost"] += 1
+        earlier.add(data)
     res["seconds"] = round(time.monotonic() - start, 2)
     print(json.dumps(res))
     return 0

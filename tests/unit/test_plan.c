@@ -350,7 +350,7 @@ static void test_vf_bad_values(void **state)
 	for (size_t i = 0; i < ARRAY_SIZE(bad); i++)
 		if (plan_parse(bad[i], 0, &pc[0]) != -EINVAL)
 			fail_msg("accepted \"%s\"", bad[i]);
-	log_has("mac= and ip= need vf=");
+	log_has("mac= and ip= need vf= or net=pv");
 	log_has("expected a unicast, non-zero MAC");
 }
 
@@ -368,6 +368,55 @@ static void test_vf_given_once(void **state)
 	assert_true(pc[3].ok);
 	log_has("b: error: not started: its VF is already given to a");
 	log_has("c: error: not started: its MAC is already a's");
+}
+
+static void test_net_key(void **state)
+{
+	static const u8 mac13[6] = { 0x52, 0x54, 0x00, 0x12, 0x34, 0x13 };
+	static const char *const bad[] = {
+		"net=", "net=sriov", "net=vf", /* net=vf without vf= */
+		"net=pv vf=0",                 /* one NIC or the other */
+	};
+
+	(void)state;
+	parse_ok(2, "name=c net=pv");
+	assert_int_equal(pc[2].net, PLAN_NET_PV);
+	assert_false(pc[2].vf.set);
+	assert_memory_equal(pc[2].mac, mac13, 6); /* the default plan, as for a VF */
+	assert_int_equal(pc[2].ip[3], 13);
+	assert_int_equal(pc[2].ip_prefix, 24);
+	parse_ok(0, "net=pv mac=02:00:00:00:ab:cd ip=10.0.0.5/8");
+	assert_int_equal(pc[0].ip_prefix, 8);
+	parse_ok(1, "vf=1");
+	assert_int_equal(pc[1].net, PLAN_NET_VF); /* vf= implies net=vf */
+	parse_ok(1, "vf=1 net=vf");
+	assert_int_equal(pc[1].net, PLAN_NET_VF);
+	parse_ok(3, "name=d");
+	assert_int_equal(pc[3].net, PLAN_NET_NONE);
+	for (size_t i = 0; i < ARRAY_SIZE(bad); i++)
+		if (plan_parse(bad[i], 0, &pc[0]) != -EINVAL)
+			fail_msg("accepted \"%s\"", bad[i]);
+	log_has("expected vf or pv");
+	log_has("net=vf needs vf=");
+	log_has("net=pv and vf= exclude each other");
+}
+
+static void test_net_pv_plan(void **state)
+{
+	static const struct plan_machine one_cpu = {
+		.cpu_count = 1, .online_mask = 1, .free_ram = GiB, .boot_cpu_fallback = true
+	};
+
+	(void)state;
+	parse_ok(0, "name=a vf=0");
+	parse_ok(1, "name=b net=pv mac=52:54:00:12:34:11"); /* a's MAC */
+	parse_ok(2, "name=c net=pv");
+	assert_int_equal(plan_assign(pc, 3, &four_cpus), 2);
+	assert_false(pc[1].ok);
+	log_has("b: error: not started: its MAC is already a's");
+	parse_ok(0, "name=a net=pv");
+	assert_int_equal(plan_assign(pc, 1, &one_cpu), 0);
+	log_has("a: error: not started: net=pv needs CPU 0 free");
 }
 
 static void test_format_cpus(void **state)
@@ -406,6 +455,8 @@ int main(void)
 		cmocka_unit_test_setup(test_vf_keys, setup),
 		cmocka_unit_test_setup(test_vf_bad_values, setup),
 		cmocka_unit_test_setup(test_vf_given_once, setup),
+		cmocka_unit_test_setup(test_net_key, setup),
+		cmocka_unit_test_setup(test_net_pv_plan, setup),
 		cmocka_unit_test_setup(test_format_cpus, setup),
 	};
 
