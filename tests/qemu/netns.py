@@ -109,20 +109,28 @@ class NetNS:
                                 start_new_session=True)
 
     def ping(self, dst, count, interval=0.05, wait=2, timeout=None):
-        """Run ping in the namespace; returns (transmitted, received, output).
+        """Run ping in the namespace; returns (sent, received, output).
 
         A reply counts if it comes within `wait` seconds after the last request: -w makes
         ping wait for every answer (without it, ping stops waiting two round trips after
         its last request, and a reply delayed by a busy TCG host would count as lost).
+        With -c and -w ping stops at the count-th reply, and requests sent after the one
+        it answered are still in flight, neither answered nor lost. So `sent` counts the
+        requests whose fate is known: those up to the highest answered icmp_seq (every
+        one transmitted when none was answered). received == sent means nothing was lost.
         """
         assert dst.startswith("192.0.2.")
         deadline = int(count * interval + wait) + 1
-        p = self.run(["ping", "-n", "-q", "-c", str(count), "-i", str(interval), "-W", str(wait),
+        p = self.run(["ping", "-n", "-c", str(count), "-i", str(interval), "-W", str(wait),
                       "-w", str(deadline), dst], timeout=timeout or deadline + 30)
         m = re.search(r"(\d+) packets transmitted, (\d+) received", p.stdout)
         if not m:
             return 0, 0, p.stdout + p.stderr
-        return int(m.group(1)), int(m.group(2)), p.stdout
+        transmitted = int(m.group(1))
+        answered = {int(s) for s in re.findall(r"icmp_seq=(\d+) ", p.stdout)}
+        if not answered:
+            return transmitted, 0, p.stdout
+        return min(transmitted, max(answered)), len(answered), p.stdout
 
     def peer(self, *args, timeout=300):
         """Run netpeer.py in the namespace; returns its JSON lines as a list of dicts."""
