@@ -380,6 +380,12 @@ static void vacpi_rsdp(struct acpi_rsdp *r, u64 xsdt)
 	r->ext_checksum = (u8)-vacpi_sum((const u8 *)r, sizeof(*r));
 }
 
+/* A window the tables can describe: not empty, its end (exclusive) below 2^64, as acpi.c wants. */
+static bool vacpi_window_ok(u64 base, u64 size)
+{
+	return size && base + size > base;
+}
+
 int vacpi_build(u8 *buf, u64 gpa, u64 size, const struct vacpi_config *c)
 {
 	struct vacpi_buf b = { buf, gpa, size, 0, false };
@@ -388,7 +394,8 @@ int vacpi_build(u8 *buf, u64 gpa, u64 size, const struct vacpi_config *c)
 	u8 *r;
 
 	if (!c->cpu_count || c->cpu_count > VACPI_MAX_CPUS || !IS_ALIGNED(gpa, 16) ||
-	    !c->mmio_size || !c->ecam_base || !IS_ALIGNED(c->ecam_base, MiB))
+	    !vacpi_window_ok(c->mmio_base, c->mmio_size) || !c->ecam_base ||
+	    !IS_ALIGNED(c->ecam_base, MiB) || !vacpi_window_ok(c->ecam_base, MiB))
 		return -EINVAL;
 	r = vacpi_alloc(&b, sizeof(rsdp), &rsdp_gpa);
 	dsdt = vacpi_dsdt(&b, c);

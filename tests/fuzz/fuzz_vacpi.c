@@ -72,7 +72,8 @@ int LLVMFuzzerTestOneInput(const u8 *data, size_t size)
 	n = vacpi_build(buf, GPA, len, &c);
 	FUZZ_CHECK(n == -EINVAL || n == -ENOSPC || (n > 0 && (size_t)n <= len));
 	FUZZ_CHECK(n != -EINVAL || !c.cpu_count || c.cpu_count > VACPI_MAX_CPUS || !c.mmio_size ||
-		   !c.ecam_base || !IS_ALIGNED(c.ecam_base, MiB));
+		   c.mmio_base + c.mmio_size <= c.mmio_base || !c.ecam_base ||
+		   !IS_ALIGNED(c.ecam_base, MiB) || c.ecam_base + MiB <= c.ecam_base);
 	if (n > 0)
 		fuzz_check_tables(buf, n, &c);
 	free(buf);

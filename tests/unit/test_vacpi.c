@@ -199,7 +199,12 @@ static void test_refuses_what_it_cannot_build(void **state)
 	assert_int_equal(vacpi_build(buf, GPA, sizeof(buf), &c), -EINVAL);
 	c.ecam_base = 0;
 	assert_int_equal(vacpi_build(buf, GPA, sizeof(buf), &c), -EINVAL);
+	c.ecam_base = 0xfffffffffff00000ULL; /* its 1 MiB wraps past 2^64 (found by fuzz_vacpi) */
+	assert_int_equal(vacpi_build(buf, GPA, sizeof(buf), &c), -EINVAL);
 	c.ecam_base = cfg2.ecam_base;
+	c.mmio_base = 0xffffffffffff0000ULL; /* the PCI memory window wraps too */
+	assert_int_equal(vacpi_build(buf, GPA, sizeof(buf), &c), -EINVAL);
+	c.mmio_base = cfg2.mmio_base;
 	c.cpu_count = VACPI_MAX_CPUS + 1;
 	assert_int_equal(vacpi_build(buf, GPA, sizeof(buf), &c), -EINVAL);
 	c.cpu_count = VACPI_MAX_CPUS; /* the largest still fits the page */
