@@ -246,6 +246,11 @@ struct hv_part_info {
 	uint64_t ram_size;
 	uint64_t exits;                         /* VM exits of the calling vCPU so far */
 	uint64_t exit_reasons[HV_EXIT_REASONS]; /* ... by reason (HV_EXIT_*), this call included */
+	/* Interrupts the calling vCPU took so far, by source (kernel/virq.h). */
+	uint64_t irq_injected; /* external interrupts injected into it */
+	uint64_t irq_timer;    /* its APIC timer's expiries */
+	uint64_t irq_ipi;      /* fixed IPIs it received */
+	uint64_t irq_msi;      /* MSI-X messages of the partition's devices raised on it */
 };
 
 #endif

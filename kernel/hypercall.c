@@ -61,6 +61,10 @@ static s64 hc_part_info(struct vcpu *v, u64 gpa, u64 size)
 	info.exits = v->exits_total;
 	for (u32 i = 0; i < VCPU_EXIT_COUNT; i++)
 		info.exit_reasons[i] = v->exits[i];
+	info.irq_injected = v->irqs.injected;
+	info.irq_timer = v->irqs.timer;
+	info.irq_ipi = v->irqs.ipi;
+	info.irq_msi = v->irqs.msi;
 	memcpy(dst, &info, n);
 	return (s64)n;
 }

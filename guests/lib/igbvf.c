@@ -354,6 +354,11 @@ void igbvf_rx_irq(struct igbvf *vf, u8 entry)
 	wr32(vf, VTEIMS, bit);
 }
 
+void igbvf_rx_irq_mask(struct igbvf *vf, u8 entry, bool masked)
+{
+	wr32(vf, masked ? VTEIMC : VTEIMS, BIT32(entry & 3));
+}
+
 bool igbvf_link_up(struct igbvf *vf)
 {
 	return rd32(vf, VTSTATUS) & VTSTATUS_LU;

@@ -111,6 +111,13 @@ int igbvf_rx_poll(struct igbvf *vf, igbvf_rx_fn fn, void *ctx, int budget);
  */
 void igbvf_rx_irq(struct igbvf *vf, u8 entry);
 
+/*
+ * Mask (VTEIMC) or unmask (VTEIMS) entry's cause, as a NAPI-style driver does
+ * around a batch: masked, frames arriving while it works raise no message; a
+ * cause still set at unmask raises one then.
+ */
+void igbvf_rx_irq_mask(struct igbvf *vf, u8 entry, bool masked);
+
 /* Link state as the PF's STATUS.LU shows it. */
 bool igbvf_link_up(struct igbvf *vf);
 

@@ -338,6 +338,8 @@ int nb_sink(struct netdev *nd, const struct nb_config *cfg, struct nb_result *re
 			if (s.ended)
 				sink_snapshot(&s);
 			last = t;
+		} else if (cfg->idle) {
+			cfg->idle(cfg->snap_ctx);
 		} else {
 			cpu_relax();
 		}
@@ -353,12 +355,22 @@ int nb_sink(struct netdev *nd, const struct nb_config *cfg, struct nb_result *re
 void nb_format_phase(char *buf, size_t len, const char *role, u32 i, const struct nb_phase *p)
 {
 	u64 exits = p->c1.exits - p->c0.exits - p->c1.snapshot_exits;
-	int n = snprintf(
-		buf, len,
-		"bench: result role=%s phase=%u size=%u frames=%llu lost=%llu t_first=%llu "
-		"t_last=%llu busy=%llu acks=%llu exits=%llu hv_ticks=%llu",
-		role, i + 1, p->size, p->frames, p->lost, p->t_first, p->t_last, p->busy, p->acks,
-		exits, p->c1.hv_ticks - p->c0.hv_ticks);
+
+	snprintf(buf, len,
+		 "bench: result role=%s phase=%u size=%u frames=%llu lost=%llu t_first=%llu "
+		 "t_last=%llu busy=%llu acks=%llu exits=%llu hv_ticks=%llu",
+		 role, i + 1, p->size, p->frames, p->lost, p->t_first, p->t_last, p->busy, p->acks,
+		 exits, p->c1.hv_ticks - p->c0.hv_ticks);
+}
+
+void nb_format_counters(char *buf, size_t len, const char *role, u32 i, const struct nb_phase *p)
+{
+	int n = snprintf(buf, len,
+			 "bench: counters role=%s phase=%u irqs=%llu injected=%llu msi=%llu "
+			 "timer=%llu",
+			 role, i + 1, p->c1.irqs - p->c0.irqs,
+			 p->c1.irq_injected - p->c0.irq_injected, p->c1.irq_msi - p->c0.irq_msi,
+			 p->c1.irq_timer - p->c0.irq_timer);
 
 	for (u32 r = 0; r < HV_EXIT_REASONS && n > 0 && (size_t)n < len; r++) {
 		u64 d = p->c1.exit_reasons[r] - p->c0.exit_reasons[r];

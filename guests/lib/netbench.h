@@ -34,6 +34,11 @@ struct nb_counters {
 	u64 exit_reasons[HV_EXIT_REASONS]; /* ... by reason (HV_EXIT_*) */
 	u64 hv_ticks;       /* TSC ticks the hypervisor spent on our frames (pv NIC) */
 	u64 snapshot_exits; /* exits taking this snapshot cost (1 for a hypercall) */
+	/* Interrupts (MSI-X mode): the hypervisor's counts for this vCPU, and our own. */
+	u64 irq_injected; /* interrupts injected into this vCPU */
+	u64 irq_msi;      /* MSI-X messages raised on it */
+	u64 irq_timer;    /* its APIC timer's expiries */
+	u64 irqs;         /* receive interrupts its handler took (the guest's count) */
 };
 
 /* One frame size, as one side saw it. */
@@ -64,6 +69,11 @@ struct nb_config {
 	u64 timeout_ms; /* the longest wait for the other side */
 	void (*snapshot)(void *ctx, struct nb_counters *c);
 	void *snap_ctx;
+	/*
+	 * Sink: called when a poll found nothing (NULL: cpu_relax). MSI-X mode waits
+	 * here for the receive interrupt; the sink then takes everything pending.
+	 */
+	void (*idle)(void *ctx);
 };
 
 /* Errors (negative returns). */
@@ -77,10 +87,13 @@ int nb_gen(struct netdev *nd, const struct nb_config *cfg, struct nb_result *res
 int nb_sink(struct netdev *nd, const struct nb_config *cfg, struct nb_result *res);
 
 /*
- * The line `make bench` reads for phase i (tests/bench/README.md): "bench: result role=...
- * phase= size= frames= lost= t_first= t_last= busy= acks= exits= hv_ticks=" and exitN=
- * for every exit reason N that occurred (the snapshot's own hypercall taken out).
+ * The lines `make bench` reads for phase i (tests/bench/README.md), two because a
+ * partition's console line holds 160 characters: "bench: result role= phase= size=
+ * frames= lost= t_first= t_last= busy= acks= exits= hv_ticks=", and "bench: counters
+ * role= phase= irqs= injected= msi= timer=" with exitN= for every exit reason N that
+ * occurred (the snapshot's own hypercall taken out of both).
  */
 void nb_format_phase(char *buf, size_t len, const char *role, u32 i, const struct nb_phase *p);
+void nb_format_counters(char *buf, size_t len, const char *role, u32 i, const struct nb_phase *p);
 
 #endif

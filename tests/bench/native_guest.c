@@ -123,6 +123,8 @@ int hvb_run(const struct hvb_args *a)
 	for (u32 i = 0; i < res->phases; i++) {
 		nb_format_phase(line, sizeof(line), role, i, &res->phase[i]);
 		hvb_print(line);
+		nb_format_counters(line, sizeof(line), role, i, &res->phase[i]);
+		hvb_print(line);
 	}
 	snprintf(line, sizeof(line), "bench: done role=%s status=%d t_hello=%llu", role, r,
 		 res->t_hello);

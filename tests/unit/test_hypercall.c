@@ -57,6 +57,7 @@ static int setup(void **state)
 	vcpu.index = 1;
 	vcpu.cpu = 3;
 	vcpu.exits_total = 42;
+	vcpu.irqs = (struct vcpu_irq_stats){ .injected = 7, .timer = 3, .ipi = 1, .msi = 4 };
 	console_len = 0;
 	stop_reason[0] = '\0';
 	test_log_clear();
@@ -116,8 +117,8 @@ static void test_part_info(void **state)
 	struct hv_part_info info;
 
 	(void)state;
-	memset(part.ram + 0x2000, 0xcc, 0x100);
-	assert_int_equal(call(HV_HC_PART_INFO, 0x2000, 0x100, 0), sizeof(info));
+	memset(part.ram + 0x2000, 0xcc, 0x200);
+	assert_int_equal(call(HV_HC_PART_INFO, 0x2000, 0x200, 0), sizeof(info));
 	memcpy(&info, part.ram + 0x2000, sizeof(info));
 	assert_string_equal(info.name, "p7");
 	assert_int_equal(info.part_id, 6);
@@ -126,6 +127,10 @@ static void test_part_info(void **state)
 	assert_int_equal(info.host_cpu, 3);
 	assert_int_equal(info.ram_size, RAM);
 	assert_int_equal(info.exits, 42);
+	assert_int_equal(info.irq_injected, 7);
+	assert_int_equal(info.irq_timer, 3);
+	assert_int_equal(info.irq_ipi, 1);
+	assert_int_equal(info.irq_msi, 4);
 	assert_int_equal(part.ram[0x2000 + sizeof(info)], 0xcc); /* nothing past the struct */
 	/* a smaller buffer gets the start of the struct only */
 	memset(part.ram + 0x3000, 0xcc, 0x100);
