@@ -19,12 +19,8 @@ import pytest
 
 import hvtest
 import netns
-from test_sriov import FILES, NET, PEER
-
-PLAN = {
-    "p1": {"mac": "52:54:00:12:34:11", "ip": "192.0.2.11"},
-    "p2": {"mac": "52:54:00:12:34:12", "ip": "192.0.2.12"},
-}
+import test_sriov
+from test_sriov import FILES, NET, PEER, PLAN, ready
 
 pytestmark = [
     pytest.mark.xdist_group("pvnet"),
@@ -32,19 +28,8 @@ pytestmark = [
 ]
 
 
-class Rig:
-    def __init__(self, ns, m):
-        self.ns, self.m = ns, m
-
-    def ctl(self, part, *cmd, timeout=20):
-        r = self.ns.peer("ctl", PLAN[part]["ip"], *cmd, "--timeout", timeout,
-                         timeout=timeout + 30)[0]
-        assert r["reply"] is not None, "%s did not answer %r; serial tail:\n%s" % (
-            part, cmd, self.m.serial()[-3000:])
-        return r["reply"]
-
-    def stats(self, part):
-        return {k: int(v) for k, v in re.findall(r"(\w+)=(\d+)", self.ctl(part, "stats"))}
+class Rig(test_sriov.Rig):
+    """test_sriov's rig (same plan: MACs and addresses), its pings spaced wider."""
 
     def ping(self, part, count=100):
         # 0.2 s apart: with CPU 0 and both guests polling, TCG's threads share busy host
@@ -53,11 +38,6 @@ class Rig:
         sent, got, out = self.ns.ping(PLAN[part]["ip"], count, interval=0.2, wait=5)
         assert sent == count and got == count, "%s: %d sent, %d received:\n%s" % (
             part, sent, got, out)
-
-    def ram(self, part):
-        m = re.search(r"^%s: (\d+) MiB RAM at host-physical 0x([0-9a-f]+)-" % part,
-                      self.m.serial(), re.M)
-        return int(m.group(2), 16), int(m.group(1)) << 20
 
     def capture(self, seconds, action):
         """Frames the NIC put on the wire while action() ran (JSON dicts)."""
@@ -72,15 +52,6 @@ class Rig:
                 cap.kill()
                 cap.wait()
         return [json.loads(line) for line in out.splitlines() if line.startswith("{")]
-
-
-def ready(ns, m, part, seconds=30):
-    end = time.monotonic() + seconds
-    while time.monotonic() < end:
-        if ns.ping(PLAN[part]["ip"], 1, wait=1)[1] == 1:
-            return
-    raise AssertionError("%s never answered a ping; serial tail:\n%s" % (part,
-                                                                         m.serial()[-3000:]))
 
 
 @pytest.fixture(scope="module")
