@@ -62,7 +62,7 @@ void fuzz_log_clear(void)
 	log_buf[0] = '\0';
 }
 
-/* As kernel/printk.c: `burst` lines, then one in every `every` with the count it stands for. */
+/* kernel/ratelimit.c without its clock (one endless window): `burst` lines, then one in every `every`. */
 u32 ratelimit_check(struct ratelimit *rl)
 {
 	u32 seen = ++rl->seen;
