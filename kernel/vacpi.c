@@ -383,7 +383,7 @@ static void vacpi_rsdp(struct acpi_rsdp *r, u64 xsdt)
 /* A window the tables can describe: not empty, its end (exclusive) below 2^64, as acpi.c wants. */
 static bool vacpi_window_ok(u64 base, u64 size)
 {
-	return size && base + size > base;
+	return size && range_ok(base, size, ~0ULL);
 }
 
 int vacpi_build(u8 *buf, u64 gpa, u64 size, const struct vacpi_config *c)
